@@ -1,0 +1,62 @@
+//! Option groups shared by several subcommands, so each is defined (and documented) once.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::features::{FeatureJoin, FeatureTable, MissingFeatures};
+use crate::model::{registry, NativeModel, Weights};
+use crate::pipeline::DEFAULT_BATCH;
+
+/// Which model to run and how.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Model: a Keras .h5 path, or `human` / `mouse` for a published model fetched into the
+    /// cache with `xpresso models fetch`.
+    #[arg(short, long, default_value = "human", value_name = "NAME|PATH")]
+    pub model: String,
+
+    /// Windows predicted per batch (memory is about 11 kB per window).
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_name = "N")]
+    pub batch_size: usize,
+}
+
+impl ModelArgs {
+    /// Resolves and loads the model; returns it with the file it came from.
+    pub fn load(&self) -> Result<(NativeModel, PathBuf)> {
+        let path = registry::resolve(&self.model)?;
+        Ok((NativeModel::new(Weights::from_h5(&path)?), path))
+    }
+}
+
+/// The half-life features table and what to do when a row is missing.
+#[derive(Args, Debug, Clone)]
+pub struct FeatureArgs {
+    /// TSV with a header: key column, then the model's 6 numeric half-life features in model
+    /// order (already z-scored). Without it every window gets zeros, the training mean.
+    #[arg(long, value_name = "TSV")]
+    pub features: Option<PathBuf>,
+
+    /// For a key without a row in --features: use zeros (counted in a warning), skip it, or stop.
+    #[arg(long, value_enum, default_value_t = MissingFeatures::Zero)]
+    pub missing_features: MissingFeatures,
+}
+
+impl FeatureArgs {
+    pub fn join(&self) -> Result<FeatureJoin> {
+        let table = self.features.as_deref().map(FeatureTable::load).transpose()?;
+        Ok(FeatureJoin::new(table, self.missing_features))
+    }
+}
+
+/// The `##` provenance line written at the top of outputs.
+pub fn provenance(model: &std::path::Path) -> Vec<String> {
+    let command: Vec<String> = std::env::args().collect();
+    vec![format!(
+        "xpresso {} model={} command={}",
+        env!("CARGO_PKG_VERSION"),
+        model.display(),
+        command.join(" ")
+    )]
+}

@@ -1,0 +1,77 @@
+//! Command-line parsing only: each subcommand turns its arguments into a plan for the
+//! library (`pipeline`) and reports the outcome. Exit status: 0 on success, 1 on any error
+//! (bad input, I/O, model), 2 on a usage error (from clap).
+
+mod annotate;
+mod args;
+mod models;
+mod predict;
+mod scan;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Predict mRNA expression from promoter sequence with the published Xpresso CNN
+/// (Agarwal & Shendure, Cell Reports 2020).
+#[derive(Parser, Debug)]
+#[command(name = "xpresso", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Worker threads for the model (0 = one per core).
+    #[arg(short = 't', long, global = true, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+
+    /// No progress bar and no summary (warnings and errors are still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Predict expression for every gene (or transcript) TSS of a GTF or TSS BED.
+    Annotate(annotate::AnnotateArgs),
+    /// Predict expression for sequences in a FASTA (10,500 bp, or <= 7,000 bp centred).
+    Predict(predict::PredictArgs),
+    /// Tile a region with windows on both strands and write bedGraph tracks (paper Fig 5).
+    Scan(scan::ScanArgs),
+    /// Fetch and list the published models in the local cache.
+    Models(models::ModelsArgs),
+}
+
+/// Parses the command line, runs it, prints any error as one line, returns the exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xpresso: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    if cli.threads > 0 {
+        rayon::ThreadPoolBuilder::new().num_threads(cli.threads).build_global()?;
+    }
+    match cli.command {
+        Command::Annotate(a) => annotate::run(a, cli.quiet),
+        Command::Predict(a) => predict::run(a, cli.quiet),
+        Command::Scan(a) => scan::run(a, cli.quiet),
+        Command::Models(a) => models::run(a, cli.quiet),
+    }
+}
+
+/// Prints a warning line (always) or an info line (unless quiet) to stderr.
+pub(crate) fn warn(msg: &str) {
+    eprintln!("xpresso: warning: {msg}");
+}
+
+pub(crate) fn info(quiet: bool, msg: &str) {
+    if !quiet {
+        eprintln!("xpresso: {msg}");
+    }
+}

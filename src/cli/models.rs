@@ -1,0 +1,46 @@
+//! `xpresso models fetch|list`: the published models in the user's cache.
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use super::info;
+use crate::model::registry;
+
+#[derive(Args, Debug)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub command: ModelsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelsCommand {
+    /// Download a published model into the cache, verify its sha256, write it atomically.
+    Fetch {
+        /// `human` (median human expression) or `mouse`.
+        name: String,
+        /// Base URL the file name is appended to (a mirror); default: the paper's repository.
+        #[arg(long, env = "XPRESSO_MODEL_URL", default_value = registry::DEFAULT_BASE_URL)]
+        url: String,
+        /// Download again even if a verified copy is cached.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show each published model, whether it is cached and verified, and its path.
+    List,
+}
+
+pub fn run(args: ModelsArgs, quiet: bool) -> Result<()> {
+    match args.command {
+        ModelsCommand::Fetch { name, url, force } => {
+            let path = registry::fetch(&name, &url, force)?;
+            info(quiet, &format!("model '{name}' verified at {}", path.display()));
+        }
+        ModelsCommand::List => {
+            println!("name\tstate\tpath");
+            for (name, state, path) in registry::list()? {
+                println!("{name}\t{state}\t{}", path.display());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,44 @@
+//! `xpresso predict`: arguments and the hand-over to `pipeline::predict`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::args::{provenance, FeatureArgs, ModelArgs};
+use super::warn;
+use crate::pipeline::predict::Predict;
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// FASTA (plain or gzip) of promoter sequences: each 10,500 bp with the TSS at index 7000,
+    /// or at most 7,000 bp (placed centred on index 7000 in an all-N window).
+    #[arg(short, long, value_name = "FASTA")]
+    pub fasta: PathBuf,
+
+    #[command(flatten)]
+    pub features: FeatureArgs,
+
+    /// Output TSV (`-` = stdout, `.gz` = bgzip): id, length, prediction; in input order.
+    #[arg(short, long, default_value = "-", value_name = "TSV")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
+    let (model, model_path) = args.model.load()?;
+    let predict = Predict {
+        fasta: args.fasta,
+        features: args.features.join()?,
+        predictor: &model,
+        batch_size: args.model.batch_size,
+        quiet,
+        provenance: provenance(&model_path),
+    };
+    for w in predict.run(&args.output)? {
+        warn(&w);
+    }
+    Ok(())
+}

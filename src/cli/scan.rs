@@ -1,0 +1,59 @@
+//! `xpresso scan`: arguments and the hand-over to `pipeline::scan`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::args::ModelArgs;
+use super::info;
+use crate::genome::Genome;
+use crate::model::arch::N_FEATURES;
+use crate::pipeline::scan::{suffixed, Region, Scan};
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Reference FASTA, plain or bgzip-compressed (indexed; indexes built when missing).
+    #[arg(short, long, value_name = "FASTA")]
+    pub genome: PathBuf,
+
+    /// Region to tile, `chrom:start-end`, 1-based inclusive; windows [a, a+10500) lie inside it.
+    #[arg(short, long, value_name = "REGION")]
+    pub region: Region,
+
+    /// Distance between window starts, in bp; also the width of each bedGraph interval.
+    #[arg(long, default_value_t = 100, value_name = "BP")]
+    pub step: u64,
+
+    /// Added to every value (the published Fig 5 tracks use 1).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true, value_name = "F")]
+    pub offset: f32,
+
+    /// Output prefix: writes PREFIX.plus.bedGraph and PREFIX.minus.bedGraph (`.gz` with --gzip).
+    #[arg(short, long, value_name = "PREFIX")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {
+    let (model, _) = args.model.load()?;
+    let mut genome = Genome::open(&args.genome)?;
+    let scan = Scan {
+        genome: &mut genome,
+        region: args.region,
+        step: args.step,
+        offset: args.offset,
+        features: [0.0; N_FEATURES],
+        predictor: &model,
+        batch_size: args.model.batch_size,
+        quiet,
+    };
+    let tiles = scan.run(&args.output)?;
+    info(
+        quiet,
+        &format!("{tiles} windows per strand written to {} and {}", suffixed(&args.output, "plus.bedGraph").display(), suffixed(&args.output, "minus.bedGraph").display()),
+    );
+    Ok(())
+}

@@ -1,0 +1,4 @@
+//! The `xpresso` binary: everything lives in the library; this only hands over.
+fn main() -> std::process::ExitCode {
+    xpresso::cli::main()
+}

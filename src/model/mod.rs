@@ -1,0 +1,24 @@
+//! The Xpresso model: its architecture, weights loaded from the published `.h5`, the native
+//! forward pass, and where model files come from (`registry`).
+
+pub mod arch;
+pub mod native;
+pub mod registry;
+mod weights;
+
+pub use native::NativeModel;
+pub use weights::Weights;
+
+use arch::N_FEATURES;
+
+/// One model input: a window of `arch::SEQ_LEN` ASCII bases and its half-life features.
+#[derive(Clone, Copy, Debug)]
+pub struct ModelInput<'a> {
+    pub seq: &'a [u8],
+    pub features: [f32; N_FEATURES],
+}
+
+/// Anything that turns a batch of windows into predictions (one per input, in order).
+pub trait Predictor: Send + Sync {
+    fn predict_batch(&self, inputs: &[ModelInput<'_>], out: &mut [f32]);
+}

@@ -1,0 +1,86 @@
+//! Output files. Every file is written to a temporary file beside its destination and renamed
+//! into place only when the run succeeds, so a failed run never leaves a half file that looks
+//! complete. `-` is standard output; a `.gz`/`.bgz` name is bgzip-compressed (gzip-compatible,
+//! and tabix can index it).
+
+pub mod track;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Stdout, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use noodles::bgzf;
+use tempfile::TempPath;
+
+enum Sink {
+    Plain(BufWriter<File>),
+    Bgzf(bgzf::io::Writer<BufWriter<File>>),
+    Stdout(BufWriter<Stdout>),
+}
+
+/// A file being written; call `finish` to publish it. Dropping it unfinished removes it.
+pub struct Output {
+    sink: Sink,
+    /// Temporary path and final destination; `None` for stdout.
+    publish: Option<(TempPath, PathBuf)>,
+}
+
+impl Output {
+    /// Starts writing `path` (`-` for stdout).
+    pub fn create(path: &Path) -> Result<Self> {
+        if path.as_os_str() == "-" {
+            return Ok(Output { sink: Sink::Stdout(BufWriter::new(io::stdout())), publish: None });
+        }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().with_context(|| format!("output path {} has no file name", path.display()))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", name.to_string_lossy()))
+            .suffix(".partial")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create output file in {}", dir.display()))?;
+        let (file, tmp_path) = tmp.into_parts();
+        let buffered = BufWriter::with_capacity(1 << 16, file);
+        let sink = if is_compressed_name(path) { Sink::Bgzf(bgzf::io::Writer::new(buffered)) } else { Sink::Plain(buffered) };
+        Ok(Output { sink, publish: Some((tmp_path, path.to_path_buf())) })
+    }
+
+    /// Flushes everything and renames the file into place.
+    pub fn finish(self) -> Result<()> {
+        let file = match self.sink {
+            Sink::Plain(w) => Some(w.into_inner().map_err(|e| e.into_error())?),
+            Sink::Bgzf(w) => Some(w.finish()?.into_inner().map_err(|e| e.into_error())?),
+            Sink::Stdout(mut w) => {
+                w.flush()?;
+                None
+            }
+        };
+        if let (Some(file), Some((tmp, dest))) = (file, self.publish) {
+            file.sync_all()?;
+            tmp.persist(&dest).with_context(|| format!("cannot write {}", dest.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.sink {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Bgzf(w) => w.write(buf),
+            Sink::Stdout(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.sink {
+            Sink::Plain(w) => w.flush(),
+            Sink::Bgzf(w) => w.flush(),
+            Sink::Stdout(w) => w.flush(),
+        }
+    }
+}
+
+fn is_compressed_name(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "bgz"))
+}

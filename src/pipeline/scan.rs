@@ -1,0 +1,102 @@
+//! `scan`: the paper's Fig 5 procedure. Tiles a region with windows `[a, a+10500)` every
+//! `step` bases and predicts each as is (plus) and reverse-complemented (minus). Each value is
+//! written as a bedGraph interval `step` wide centred on the window's TSS position: `a+7000`
+//! on plus, `a+3500` on minus (as the published tracks place them; index 7000 of the reverse
+//! complement is base `a+3499`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use super::{predict_stream, Job, Progress};
+use crate::annotation::Strand;
+use crate::genome::{ContigId, Genome};
+use crate::model::arch::{N_FEATURES, SEQ_LEN};
+use crate::model::Predictor;
+use crate::output::Output;
+use crate::window::{onehot, TSS_INDEX};
+
+/// A region `chrom:start-end`, 1-based inclusive as samtools writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub chrom: String,
+    /// 0-based half-open.
+    pub start: u64,
+    pub end: u64,
+}
+
+impl std::str::FromStr for Region {
+    type Err = anyhow::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let (chrom, range) = s.rsplit_once(':').with_context(|| format!("region '{s}' is not chrom:start-end"))?;
+        let (a, b) = range.split_once('-').with_context(|| format!("region '{s}' is not chrom:start-end"))?;
+        let num = |x: &str| x.replace(',', "").parse::<u64>().with_context(|| format!("region '{s}': '{x}' is not a position"));
+        let (start, end) = (num(a)?, num(b)?);
+        if start == 0 || end < start {
+            bail!("region '{s}': need 1 <= start <= end (1-based, inclusive)");
+        }
+        Ok(Region { chrom: chrom.to_string(), start: start - 1, end })
+    }
+}
+
+pub struct Scan<'a> {
+    pub genome: &'a mut Genome,
+    pub region: Region,
+    pub step: u64,
+    /// Added to every value (the published tracks add 1).
+    pub offset: f32,
+    pub features: [f32; N_FEATURES],
+    pub predictor: &'a dyn Predictor,
+    pub batch_size: usize,
+    pub quiet: bool,
+}
+
+impl Scan<'_> {
+    /// Writes `PREFIX.plus.bedGraph` and `PREFIX.minus.bedGraph`; returns the tile count.
+    pub fn run(self, prefix: &Path) -> Result<u64> {
+        let Some(contig) = self.genome.resolve(&self.region.chrom) else {
+            bail!("chromosome {} is not in FASTA {}", self.region.chrom, self.genome.path().display());
+        };
+        let Region { chrom, start, end } = self.region.clone();
+        if self.step == 0 || end - start < SEQ_LEN as u64 {
+            bail!("region {chrom}:{}-{end} is shorter than one {SEQ_LEN} bp window (or --step is 0)", start + 1);
+        }
+        let tiles = (end - start - SEQ_LEN as u64) / self.step + 1;
+        let mut plus = Output::create(&suffixed(prefix, "plus.bedGraph"))?;
+        let mut minus = Output::create(&suffixed(prefix, "minus.bedGraph"))?;
+        let progress = Progress::new(self.quiet, Some(2 * tiles), "windows");
+        let (genome, step, features) = (self.genome, self.step, self.features);
+        let jobs = (0..tiles).flat_map(|t| [Strand::Plus, Strand::Minus].map(move |s| (start + t * step, s))).map(
+            |(a, strand)| tile_job(genome, contig, a, strand, features),
+        );
+        predict_stream(jobs, self.predictor, self.batch_size, &progress, |(a, strand), p| {
+            let centre = a + if strand == Strand::Plus { TSS_INDEX } else { SEQ_LEN - TSS_INDEX } as u64;
+            let lo = centre.saturating_sub(step / 2);
+            let out = if strand == Strand::Plus { &mut plus } else { &mut minus };
+            writeln!(out, "{chrom}\t{lo}\t{}\t{}", lo + step, p + self.offset)?;
+            Ok(())
+        })?;
+        plus.finish()?;
+        minus.finish()?;
+        Ok(tiles)
+    }
+}
+
+fn tile_job(genome: &mut Genome, contig: ContigId, a: u64, strand: Strand, features: [f32; N_FEATURES]) -> Result<Job<(u64, Strand)>> {
+    let mut window = Vec::with_capacity(SEQ_LEN);
+    genome.fetch_padded(contig, a as i64, (a as usize + SEQ_LEN) as i64, &mut window)?;
+    if strand == Strand::Minus {
+        onehot::reverse_complement(&mut window);
+    }
+    Ok(Job { meta: (a, strand), window, features })
+}
+
+/// `PREFIX.suffix`, keeping any directory in the prefix.
+pub fn suffixed(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(".");
+    s.push(suffix);
+    PathBuf::from(s)
+}

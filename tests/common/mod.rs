@@ -1,0 +1,110 @@
+//! Helpers shared by the integration tests: where `../shared` is, the plain oracle forward
+//! pass, and small generated genomes.
+#![allow(dead_code)]
+
+pub mod oracle;
+
+use std::path::{Path, PathBuf};
+
+/// `$XPRESSO_SHARED`, else `../shared` beside the checkout.
+pub fn shared() -> PathBuf {
+    std::env::var_os("XPRESSO_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
+}
+
+pub fn human_model() -> PathBuf {
+    shared().join("models/xpresso/human_trainepoch.11-0.426.h5")
+}
+
+pub fn mouse_model() -> PathBuf {
+    shared().join("models/xpresso/mouse_trainepoch.05-0.278.h5")
+}
+
+/// One row of `reference_io.tsv`.
+pub struct ReferenceCase {
+    pub id: String,
+    pub features: [f32; 6],
+    pub expected: f64,
+    pub sequence: Vec<u8>,
+}
+
+pub fn reference_cases() -> Vec<ReferenceCase> {
+    let text = std::fs::read_to_string(shared().join("models/xpresso/reference_io.tsv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            let mut features = [0f32; 6];
+            for (i, v) in features.iter_mut().enumerate() {
+                *v = f[1 + i].parse().unwrap();
+            }
+            ReferenceCase { id: f[0].into(), features, expected: f[7].parse().unwrap(), sequence: f[8].as_bytes().to_vec() }
+        })
+        .collect()
+}
+
+/// Deterministic pseudo-random bases (xorshift), with the given seed.
+pub fn random_bases(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            b"ACGT"[(x >> 33) as usize % 4]
+        })
+        .collect()
+}
+
+/// Writes a FASTA with the given records, lines of `width` bases.
+pub fn write_fasta(path: &Path, records: &[(&str, &[u8])], width: usize) {
+    let mut s = Vec::new();
+    for (name, seq) in records {
+        s.extend_from_slice(format!(">{name}\n").as_bytes());
+        for chunk in seq.chunks(width) {
+            s.extend_from_slice(chunk);
+            s.push(b'\n');
+        }
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+/// Writes a bgzip-compressed FASTA (BGZF blocks through noodles).
+pub fn write_bgzf_fasta(path: &Path, records: &[(&str, &[u8])], width: usize) {
+    use std::io::Write;
+    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(path).unwrap());
+    for (name, seq) in records {
+        w.write_all(format!(">{name}\n").as_bytes()).unwrap();
+        for chunk in seq.chunks(width) {
+            w.write_all(chunk).unwrap();
+            w.write_all(b"\n").unwrap();
+        }
+    }
+    w.finish().unwrap();
+}
+
+/// Reverse complement (independent of the crate's own).
+pub fn revcomp(seq: &[u8]) -> Vec<u8> {
+    seq.iter()
+        .rev()
+        .map(|b| match b.to_ascii_uppercase() {
+            b'A' => b'T',
+            b'C' => b'G',
+            b'G' => b'C',
+            b'T' => b'A',
+            _ => b'N',
+        })
+        .collect()
+}
+
+/// Runs the built binary; returns (status, stdout, stderr).
+pub fn xpresso(args: &[&str]) -> (std::process::ExitStatus, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xpresso")).args(args).output().unwrap();
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Data rows of an xpresso TSV (comment lines dropped), split on tabs, header first.
+pub fn tsv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines().filter(|l| !l.starts_with("##")).map(|l| l.split('\t').map(String::from).collect()).collect()
+}
