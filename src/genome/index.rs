@@ -26,6 +26,7 @@ pub fn detect(path: &Path) -> Result<Compression> {
         return Ok(Compression::Plain);
     }
     if n >= 16 && head[3] & 4 != 0 && head[12..14] == *b"BC" {
+        check_bgzf_eof(&mut file, path)?;
         return Ok(Compression::Bgzf);
     }
     bail!(
@@ -33,6 +34,24 @@ pub fn detect(path: &Path) -> Result<Compression> {
          recompress it with `bgzip` (htslib)",
         path.display()
     )
+}
+
+/// The empty block bgzip writes last; its absence means the file was cut short.
+const BGZF_EOF: [u8; 28] = [
+    0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0, 0x1b, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+fn check_bgzf_eof(file: &mut File, path: &Path) -> Result<()> {
+    let len = file.metadata()?.len();
+    let mut tail = [0u8; 28];
+    if len >= 28 {
+        file.seek(SeekFrom::Start(len - 28))?;
+        file.read_exact(&mut tail)?;
+    }
+    if tail != BGZF_EOF {
+        bail!("FASTA {} is truncated: it lacks the BGZF end-of-file block", path.display());
+    }
+    Ok(())
 }
 
 /// The `.fai` beside `path`, built and written when missing.

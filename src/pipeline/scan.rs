@@ -59,7 +59,8 @@ impl Scan<'_> {
         let Some(contig) = self.genome.resolve(&self.region.chrom) else {
             bail!("chromosome {} is not in FASTA {}", self.region.chrom, self.genome.path().display());
         };
-        let Region { chrom, start, end } = self.region.clone();
+        let Region { start, end, .. } = self.region;
+        let chrom = self.genome.contig(contig).name.clone();
         if self.step == 0 || end - start < SEQ_LEN as u64 {
             bail!("region {chrom}:{}-{end} is shorter than one {SEQ_LEN} bp window (or --step is 0)", start + 1);
         }
