@@ -1,0 +1,153 @@
+//! Real sequence and real annotations from ../shared/data. Each genome piece is placed at its
+//! true coordinates in an N-padded chromosome (bgzip keeps the N run small), `annotate` runs
+//! end to end on the real GTF, and the windows of a sample of genes are checked against the
+//! piece read independently here (and one against the float64 oracle).
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use common::{human_model, oracle, revcomp, shared, tsv_rows, xpresso};
+use xpresso::model::{ModelInput, NativeModel, Predictor, Weights};
+
+/// Sequence of a one-record FASTA piece, read with plain std (no xpresso code).
+fn read_piece(path: &Path) -> Vec<u8> {
+    let text = std::fs::read(path).unwrap();
+    let body = &text[text.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect()
+}
+
+/// Writes `name` of `chrom_len` bases: N, then `piece` at 0-based `offset`, then N (bgzip, 60 per line).
+fn place_piece(dest: &Path, name: &str, chrom_len: usize, offset: usize, piece: &[u8]) {
+    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(dest).unwrap());
+    writeln!(w, ">{name} placed test piece").unwrap();
+    let n_line = [b'N'; 60];
+    let mut pos = 0;
+    while pos < chrom_len {
+        let end = (pos + 60).min(chrom_len);
+        let line: Vec<u8> = (pos..end)
+            .map(|i| if i >= offset && i < offset + piece.len() { piece[i - offset] } else { b'N' })
+            .collect();
+        w.write_all(if line == n_line[..line.len()] { &n_line[..line.len()] } else { &line }).unwrap();
+        w.write_all(b"\n").unwrap();
+        pos = end;
+    }
+    w.finish().unwrap();
+}
+
+/// (gene_id, TSS 0-based) -> minus? for `gene` records, read with plain string splitting
+/// (gene_id alone is not unique in the GENCODE-derived GTF).
+fn gtf_genes(path: &Path, chrom: &str) -> HashMap<(String, usize), bool> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()), &mut text).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|f| f[0] == chrom && f[2] == "gene")
+        .map(|f| {
+            let id = f[8].split('"').nth(1).unwrap().to_string();
+            let minus = f[6] == "-";
+            let tss = if minus { f[4].parse::<usize>().unwrap() - 1 } else { f[3].parse::<usize>().unwrap() - 1 };
+            ((id, tss), minus)
+        })
+        .collect()
+}
+
+fn gene_lines(path: &Path, chrom: &str) -> usize {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()), &mut text).unwrap();
+    text.lines().filter(|l| l.split('\t').nth(2) == Some("gene") && l.split('\t').next() == Some(chrom)).count()
+}
+
+/// The window of `tss` cut from the piece (which starts at `offset`), or None if it leaves the piece.
+fn piece_window(piece: &[u8], offset: usize, tss: usize, minus: bool) -> Option<Vec<u8>> {
+    let (a, b) = if minus { (tss.checked_sub(3499)?, tss + 7001) } else { (tss.checked_sub(7000)?, tss + 3500) };
+    let (a, b) = (a.checked_sub(offset)?, b.checked_sub(offset)?);
+    let fwd = piece.get(a..b)?.to_vec();
+    Some(if minus { revcomp(&fwd) } else { fwd })
+}
+
+/// (gene_id, TSS 0-based) -> prediction, and the number of rows.
+fn predictions(tsv: &str) -> (HashMap<(String, usize), f32>, usize) {
+    let rows = tsv_rows(tsv);
+    let map = rows[1..].iter().map(|r| ((r[0].clone(), r[3].parse::<usize>().unwrap() - 1), r[5].parse().unwrap())).collect();
+    (map, rows.len() - 1)
+}
+
+/// Checks every gene whose window lies in the piece; returns how many.
+fn check_windows(got: &HashMap<(String, usize), f32>, genes: &HashMap<(String, usize), bool>, piece: &[u8], offset: usize) -> usize {
+    let model = NativeModel::new(Weights::from_h5(&human_model()).unwrap());
+    let mut checked: Vec<(&(String, usize), Vec<u8>)> = genes
+        .iter()
+        .filter_map(|(key, &minus)| Some((key, piece_window(piece, offset, key.1, minus)?)))
+        .collect();
+    checked.sort();
+    let inputs: Vec<ModelInput> = checked.iter().map(|(_, w)| ModelInput { seq: w, features: [0.0; 6] }).collect();
+    let mut want = vec![0f32; inputs.len()];
+    model.predict_batch(&inputs, &mut want);
+    for ((id, _), w) in checked.iter().zip(&want) {
+        let g = got[*id];
+        assert!((g - w).abs() < 2e-6, "{id:?}: annotate {g} vs window cut here {w}");
+    }
+    // and one of them through the float64 oracle
+    let (id, window) = &checked[checked.len() / 2];
+    let o = oracle::predict(model.weights(), window, &[0.0; 6]);
+    assert!((got[*id] as f64 - o).abs() < 1e-4, "{id:?}: {} vs oracle {o}", got[*id]);
+    checked.len()
+}
+
+#[test]
+fn grch37_piece_with_the_ensembl_75_gtf() {
+    let dir = tempfile::tempdir().unwrap();
+    let piece = read_piece(&shared().join("data/genome/GRCh37_22_20-21M.fa"));
+    assert_eq!(piece.len(), 1_000_000);
+    let fa = dir.path().join("chr22.fa.gz");
+    // named chr22 against the GTF's `22`: the alias must bridge them
+    place_piece(&fa, "chr22", 51_304_566, 20_000_000, &piece);
+    let gtf = shared().join("data/annotation/chr22.GRCh37.75.gtf.gz");
+    let out = dir.path().join("genes.tsv.gz");
+    let (status, _, stderr) = xpresso(&["annotate", "-q", "-m", &human_model().to_string_lossy(), "--genome", &fa.to_string_lossy(), "--gtf", &gtf.to_string_lossy(), "-o", &out.to_string_lossy()]);
+    assert!(status.success(), "{stderr}");
+    let mut tsv = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&out).unwrap()), &mut tsv).unwrap();
+    let (got, rows) = predictions(&tsv);
+    assert_eq!(rows, gene_lines(&gtf, "22"), "every gene of the GTF is predicted");
+    assert_eq!(rows, 1263);
+    let genes = gtf_genes(&gtf, "22");
+    let n = check_windows(&got, &genes, &piece, 20_000_000);
+    assert!(n >= 20, "sampled {n} genes inside the piece");
+    // DGCR8 (+, GTF start 20067755) and TRMT2A (-, GTF end 20104915) are among them
+    assert_eq!(genes.get(&("ENSG00000128191".into(), 20_067_754)), Some(&false));
+    assert_eq!(genes.get(&("ENSG00000099899".into(), 20_104_914)), Some(&true));
+    assert!(piece_window(&piece, 20_000_000, 20_067_754, false).is_some());
+    assert!(piece_window(&piece, 20_000_000, 20_104_914, true).is_some());
+}
+
+#[test]
+fn hg38_piece_with_the_genome_wide_gencode_gtf() {
+    let dir = tempfile::tempdir().unwrap();
+    let piece = read_piece(&shared().join("data/genome/hg38_chr22_32000000_32300000.fa"));
+    assert_eq!(piece.len(), 300_000);
+    let fa = dir.path().join("hg38_chr22.fa.gz");
+    place_piece(&fa, "chr22", 50_818_468, 32_000_000, &piece);
+    let gtf = shared().join("data/annotation/hg38_gencode_genes_transcripts.gtf.gz");
+    let bed = dir.path().join("tss.bed");
+    let (status, stdout, stderr) = xpresso(&["annotate", "-m", &human_model().to_string_lossy(), "--genome", &fa.to_string_lossy(), "--gtf", &gtf.to_string_lossy(), "--bed", &bed.to_string_lossy()]);
+    assert!(status.success(), "{stderr}");
+    let (got, rows) = predictions(&stdout);
+    assert_eq!(rows, gene_lines(&gtf, "chr22"), "all chr22 genes predicted");
+    let genes = gtf_genes(&gtf, "chr22");
+    // the other chromosomes are reported once each, with their gene counts
+    assert!(stderr.contains("chromosome chr1 is not in the genome (nor an alias): "), "{stderr}");
+    assert_eq!(stderr.matches("chromosome chr1 is").count(), 1);
+    let n = check_windows(&got, &genes, &piece, 32_000_000);
+    // the model README's genes: SLC5A1 (+, start 32,043,261) and three on - (ends)
+    for (gene, tss, minus) in [("SLC5A1", 32_043_260, false), ("C22orf42", 32_159_321, true), ("RFPL2", 32_205_072, true), ("SLC5A4", 32_255_346, true)] {
+        assert_eq!(genes.get(&(gene.to_string(), tss)), Some(&minus), "{gene}");
+        assert!(piece_window(&piece, 32_000_000, tss, minus).is_some(), "{gene} is among the {n} checked");
+    }
+    let bed_text = std::fs::read_to_string(&bed).unwrap();
+    assert_eq!(bed_text.lines().count(), rows);
+}
