@@ -20,9 +20,10 @@ enum Sink {
 }
 
 /// A file being written; call `finish` to publish it. Dropping it unfinished removes it.
+/// An existing non-regular destination (`/dev/null`, a FIFO) is written in place.
 pub struct Output {
     sink: Sink,
-    /// Temporary path and final destination; `None` for stdout.
+    /// Temporary path and final destination; `None` when written in place.
     publish: Option<(TempPath, PathBuf)>,
 }
 
@@ -31,6 +32,11 @@ impl Output {
     pub fn create(path: &Path) -> Result<Self> {
         if path.as_os_str() == "-" {
             return Ok(Output { sink: Sink::Stdout(BufWriter::new(io::stdout())), publish: None });
+        }
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            // /dev/null, a FIFO, /dev/stdout: write in place, never rename over it
+            let file = std::fs::OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            return Ok(Output { sink: Sink::Plain(BufWriter::new(file)), publish: None });
         }
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = path.file_name().with_context(|| format!("output path {} has no file name", path.display()))?;

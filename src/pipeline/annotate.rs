@@ -62,7 +62,7 @@ pub struct Annotate<'a> {
 
 impl Annotate<'_> {
     pub fn run(mut self, outputs: &AnnotateOutputs) -> Result<AnnotateSummary> {
-        let (tsss, per_transcript): (Box<dyn Iterator<Item = Result<Tss>>>, bool) = match &self.source {
+        let (tsss, per_transcript): (Box<dyn Iterator<Item = Result<Tss>> + Send>, bool) = match &self.source {
             TssSource::Gtf(path, options) => {
                 (Box::new(GtfTssReader::open(path, options.clone())?), options.level == crate::annotation::gtf::TssLevel::Transcript)
             }

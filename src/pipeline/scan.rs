@@ -76,7 +76,7 @@ impl Scan<'_> {
             let centre = a + if strand == Strand::Plus { TSS_INDEX } else { SEQ_LEN - TSS_INDEX } as u64;
             let lo = centre.saturating_sub(step / 2);
             let out = if strand == Strand::Plus { &mut plus } else { &mut minus };
-            writeln!(out, "{chrom}\t{lo}\t{}\t{}", lo + step, p + self.offset)?;
+            writeln!(out, "{chrom}\t{lo}\t{}\t{:.6}", lo + step, p + self.offset)?;
             Ok(())
         })?;
         plus.finish()?;
