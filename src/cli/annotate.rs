@@ -29,7 +29,7 @@ pub struct AnnotateArgs {
     pub tss_bed: Option<PathBuf>,
 
     /// With --gtf: one TSS per gene record, or per transcript (identical TSSs of a gene collapsed).
-    #[arg(long, value_enum, default_value_t = TssLevel::Gene)]
+    #[arg(long, value_enum, default_value_t = TssLevel::Gene, value_name = "LEVEL")]
     pub tss: TssLevel,
 
     /// With --gtf: keep only these gene_type / gene_biotype values (repeat or comma-separate).
@@ -40,7 +40,7 @@ pub struct AnnotateArgs {
     pub features: FeatureArgs,
 
     /// Key of the features table: gene_id (version suffix ignored), gene_name or transcript_id.
-    #[arg(long, value_enum, default_value_t = FeatureKey::GeneId)]
+    #[arg(long, value_enum, default_value_t = FeatureKey::GeneId, value_name = "KEY")]
     pub features_key: FeatureKey,
 
     /// Output TSV (`-` = stdout, `.gz` = bgzip): gene_id, gene_name, [transcript_id], chrom,

@@ -39,7 +39,7 @@ pub struct FeatureArgs {
     pub features: Option<PathBuf>,
 
     /// For a key without a row in --features: use zeros (counted in a warning), skip it, or stop.
-    #[arg(long, value_enum, default_value_t = MissingFeatures::Zero)]
+    #[arg(long, value_enum, default_value_t = MissingFeatures::Zero, value_name = "POLICY")]
     pub missing_features: MissingFeatures,
 }
 

@@ -29,7 +29,7 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true, value_name = "F")]
     pub offset: f32,
 
-    /// Output prefix: writes PREFIX.plus.bedGraph and PREFIX.minus.bedGraph (`.gz` with --gzip).
+    /// Output prefix: writes PREFIX.plus.bedGraph and PREFIX.minus.bedGraph.
     #[arg(short, long, value_name = "PREFIX")]
     pub output: PathBuf,
 
