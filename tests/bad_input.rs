@@ -164,3 +164,12 @@ fn usage_errors_exit_2() {
     let (status, _, stderr) = xpresso(&["annotate", "--genome", "x.fa"]);
     assert_eq!(status.code(), Some(2), "{stderr}");
 }
+
+#[test]
+fn gpu_device_without_the_torch_feature_or_gpu_says_why() {
+    let c = Case::new();
+    let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--device", "cuda:3"]);
+    assert!(err.contains("--features torch") || err.contains("cuda:3"), "{err}");
+    let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--device", "cuda", "--backend", "native"]);
+    assert!(err.contains("native backend runs on the CPU only"), "{err}");
+}

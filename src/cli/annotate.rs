@@ -74,7 +74,7 @@ pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
         source,
         features: args.features.join()?,
         features_key: args.features_key,
-        predictor: &model,
+        predictor: model.as_ref(),
         batch_size: args.model.batch_size,
         quiet,
         provenance: provenance(&model_path),

@@ -6,7 +6,8 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::features::{FeatureJoin, FeatureTable, MissingFeatures};
-use crate::model::{registry, NativeModel, Weights};
+use crate::model::backend::{self, Backend};
+use crate::model::{registry, Predictor, Weights};
 use crate::pipeline::DEFAULT_BATCH;
 
 /// Which model to run and how.
@@ -17,16 +18,26 @@ pub struct ModelArgs {
     #[arg(short, long, default_value = "human", value_name = "NAME|PATH")]
     pub model: String,
 
-    /// Windows predicted per batch (memory is about 11 kB per window).
+    /// Windows predicted per batch (memory is about 11 kB per window on the CPU, 170 kB on a GPU).
     #[arg(long, default_value_t = DEFAULT_BATCH, value_name = "N")]
     pub batch_size: usize,
+
+    /// Where the model runs: `cpu`, `cuda`, `cuda:N`, or `auto` (a GPU if libtorch sees one).
+    /// GPUs need a build with `--features torch`.
+    #[arg(long, default_value = "cpu", value_name = "DEVICE")]
+    pub device: String,
+
+    /// Implementation: `auto` runs the native kernel on the CPU and libtorch on a GPU;
+    /// `torch` forces libtorch on the CPU too.
+    #[arg(long, value_enum, default_value_t = Backend::Auto, value_name = "BACKEND")]
+    pub backend: Backend,
 }
 
 impl ModelArgs {
-    /// Resolves and loads the model; returns it with the file it came from.
-    pub fn load(&self) -> Result<(NativeModel, PathBuf)> {
+    /// Resolves and loads the model on its device; returns it with the file it came from.
+    pub fn load(&self) -> Result<(Box<dyn Predictor>, PathBuf)> {
         let path = registry::resolve(&self.model)?;
-        Ok((NativeModel::new(Weights::from_h5(&path)?), path))
+        Ok((backend::load(Weights::from_h5(&path)?, &self.device, self.backend)?, path))
     }
 }
 

@@ -32,7 +32,7 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
     let predict = Predict {
         fasta: args.fasta,
         features: args.features.join()?,
-        predictor: &model,
+        predictor: model.as_ref(),
         batch_size: args.model.batch_size,
         quiet,
         provenance: provenance(&model_path),

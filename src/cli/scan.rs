@@ -46,7 +46,7 @@ pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {
         step: args.step,
         offset: args.offset,
         features: [0.0; N_FEATURES],
-        predictor: &model,
+        predictor: model.as_ref(),
         batch_size: args.model.batch_size,
         quiet,
     };

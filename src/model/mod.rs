@@ -2,8 +2,11 @@
 //! forward pass, and where model files come from (`registry`).
 
 pub mod arch;
+pub mod backend;
 pub mod native;
 pub mod registry;
+#[cfg(feature = "torch")]
+pub mod torch;
 mod weights;
 
 pub use native::NativeModel;

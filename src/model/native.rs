@@ -1,45 +1,72 @@
-//! The native CPU forward pass: a clean f32 implementation of the Keras graph.
+//! The native CPU forward pass, exact to the Keras graph (f32), built for throughput:
 //!
-//! conv1 reads one-hot input, so each of its outputs is the bias plus a sum of six rows
-//! of the kernel picked by the bases (a table lookup, no multiplications); ReLU and the
-//! 30-wide max-pool are fused into it (max commutes with ReLU), so the 10,500 x 128
-//! activation is never stored. The rest follows the layers one by one.
+//! - **conv1 as lookups.** The input is one-hot, so each conv1 output is the bias plus six
+//!   kernel rows picked by the bases. Two tables hold every 3-base combination (5^3 codes with
+//!   N) for kernel taps 0-2 (bias folded in) and 3-5, so a position costs two 128-wide row
+//!   loads and an add. ReLU and the 30-wide max-pool are fused in (max commutes with ReLU):
+//!   the 10,500 x 128 activation is never stored.
+//! - **conv2 as one matrix product.** With the pooled map zero-padded by 4 rows at each end,
+//!   row j of the im2col matrix is the 1,152 contiguous floats starting at padded row j, so
+//!   conv2 is a single [350 x 1152] x [1152 x 32] SGEMM over overlapping rows (no copy),
+//!   done by `matrixmultiply` (AVX2/FMA picked at run time); bias, ReLU and pool follow.
+//! - The dense head is a small matrix-vector product.
+//!
+//! Hot loops are compiled twice, plain and with AVX2+FMA, and picked at run time. Batches are
+//! spread over threads with rayon; each thread reuses one `Scratch` (no allocation per window).
+
+use std::cell::RefCell;
 
 use rayon::prelude::*;
 
 use super::arch::*;
 use super::{ModelInput, Predictor, Weights};
-use crate::window::onehot::base_code;
+use crate::window::onehot::{base_code, NO_BASE};
 
-/// Working buffers of one forward pass, reused across windows of a thread.
+/// Codes per base including N.
+const CODES: usize = ALPHABET + 1;
+/// Rows of each conv1 lookup table: every 3-base combination.
+const TRIPLES: usize = CODES * CODES * CODES;
+/// Padding of the code sequence: taps reach 2 bases left and 3 right of a position.
+const CODE_PAD_LEFT: usize = PAD1;
+const CODE_PAD_RIGHT: usize = K1 - 1 - PAD1;
+
+/// Working buffers of one forward pass, reused across the windows of a thread.
 pub struct Scratch {
+    /// Base codes with N padding on both sides.
     codes: Vec<u8>,
+    /// conv1 pooled map, zero-padded by PAD2 rows at each end: (L1 + 2*PAD2) x C1.
     pool1: Vec<f32>,
-    acc: Vec<f32>,
+    /// conv2 output: L1 x C2.
     conv2: Vec<f32>,
+    /// Flattened pool2 output followed by the features.
     dense_in: Vec<f32>,
 }
 
 impl Default for Scratch {
     fn default() -> Self {
         Scratch {
-            codes: vec![0; SEQ_LEN],
-            pool1: vec![0.0; L1 * C1],
-            acc: vec![0.0; C1],
-            conv2: vec![0.0; C2],
+            codes: vec![NO_BASE; CODE_PAD_LEFT + SEQ_LEN + CODE_PAD_RIGHT],
+            pool1: vec![0.0; (L1 + 2 * PAD2) * C1],
+            conv2: vec![0.0; L1 * C2],
             dense_in: vec![0.0; DENSE_IN],
         }
     }
 }
 
-/// The Xpresso model evaluated with plain Rust loops on the CPU.
+/// The Xpresso model evaluated natively on the CPU.
 pub struct NativeModel {
     weights: Weights,
+    /// conv1 taps 0..3 with the bias, indexed by triple code: TRIPLES x C1.
+    table_lo: Vec<f32>,
+    /// conv1 taps 3..6, indexed by triple code: TRIPLES x C1.
+    table_hi: Vec<f32>,
 }
 
 impl NativeModel {
     pub fn new(weights: Weights) -> Self {
-        NativeModel { weights }
+        let table_lo = triple_table(&weights.conv1_kernel, 0, Some(&weights.conv1_bias));
+        let table_hi = triple_table(&weights.conv1_kernel, 3, None);
+        NativeModel { weights, table_lo, table_hi }
     }
 
     pub fn weights(&self) -> &Weights {
@@ -49,99 +76,132 @@ impl NativeModel {
     /// Predicts one window (ASCII bases, length `SEQ_LEN`) with its 6 features.
     pub fn forward(&self, seq: &[u8], features: &[f32; N_FEATURES], s: &mut Scratch) -> f32 {
         assert_eq!(seq.len(), SEQ_LEN, "window must be {SEQ_LEN} bp");
-        for (c, &b) in s.codes.iter_mut().zip(seq) {
+        for (c, &b) in s.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN].iter_mut().zip(seq) {
             *c = base_code(b);
         }
-        self.conv1_pool(s);
+        dispatch_conv1_pool(self, s);
         self.conv2_pool(s);
         s.dense_in[FLAT..].copy_from_slice(features);
-        self.dense_head(&s.dense_in)
+        dense_head(&self.weights, &s.dense_in)
     }
 
-    /// conv1 as lookups + ReLU + max-pool(30) into `pool1` (L1 x C1).
-    fn conv1_pool(&self, s: &mut Scratch) {
-        let w = &self.weights;
-        for bin in 0..L1 {
-            let best = &mut s.pool1[bin * C1..(bin + 1) * C1];
-            best.fill(f32::NEG_INFINITY);
-            for i in bin * POOL1..(bin + 1) * POOL1 {
-                s.acc.copy_from_slice(&w.conv1_bias);
-                for k in 0..K1 {
-                    let Some(pos) = (i + k).checked_sub(PAD1).filter(|&p| p < SEQ_LEN) else {
-                        continue;
-                    };
-                    let code = s.codes[pos] as usize;
-                    if code < ALPHABET {
-                        let row = &w.conv1_kernel[(k * ALPHABET + code) * C1..][..C1];
-                        for (a, r) in s.acc.iter_mut().zip(row) {
-                            *a += r;
-                        }
-                    }
-                }
-                for (b, a) in best.iter_mut().zip(&s.acc) {
-                    *b = b.max(*a);
-                }
-            }
-            for b in best.iter_mut() {
-                *b = b.max(0.0);
-            }
-        }
-    }
-
-    /// conv2 + ReLU + max-pool(10), written into the first FLAT entries of `dense_in`.
+    /// conv2 as one SGEMM over the padded pooled map, then bias + ReLU + max-pool(10) into
+    /// the first FLAT entries of `dense_in`.
     fn conv2_pool(&self, s: &mut Scratch) {
         let w = &self.weights;
-        s.dense_in[..FLAT].fill(0.0); // ReLU outputs are >= 0, so 0 is the pool's identity
-        for j in 0..L1 {
-            s.conv2.copy_from_slice(&w.conv2_bias);
-            for k in 0..K2 {
-                let Some(src) = (j + k).checked_sub(PAD2).filter(|&p| p < L1) else {
-                    continue;
-                };
-                let input = &s.pool1[src * C1..(src + 1) * C1];
-                let kernel = &w.conv2_kernel[k * C1 * C2..(k + 1) * C1 * C2];
-                for (x, row) in input.iter().zip(kernel.chunks_exact(C2)) {
-                    for (o, r) in s.conv2.iter_mut().zip(row) {
-                        *o += x * r;
-                    }
-                }
-            }
-            let out = &mut s.dense_in[(j / POOL2) * C2..][..C2];
-            for (o, v) in out.iter_mut().zip(&s.conv2) {
-                *o = o.max(*v);
+        // SAFETY: A is read with row stride C1 over L1 rows of K2*C1 floats; the last row read
+        // ends at (L1-1)*C1 + K2*C1 = (L1 + 2*PAD2)*C1, the length of `pool1`. B and C are
+        // dense row-major buffers of exactly the sizes given.
+        unsafe {
+            matrixmultiply::sgemm(
+                L1,
+                K2 * C1,
+                C2,
+                1.0,
+                s.pool1.as_ptr(),
+                C1 as isize,
+                1,
+                w.conv2_kernel.as_ptr(),
+                C2 as isize,
+                1,
+                0.0,
+                s.conv2.as_mut_ptr(),
+                C2 as isize,
+                1,
+            );
+        }
+        let flat = &mut s.dense_in[..FLAT];
+        flat.fill(0.0); // ReLU outputs are >= 0, so 0 is the pool's identity and the ReLU
+        for (j, row) in s.conv2.chunks_exact(C2).enumerate() {
+            let out = &mut flat[(j / POOL2) * C2..][..C2];
+            for ((o, v), b) in out.iter_mut().zip(row).zip(&w.conv2_bias) {
+                *o = o.max(v + b);
             }
         }
     }
+}
 
-    /// dense_1 (ReLU) -> dense_2 (ReLU) -> dense_3 (linear).
-    fn dense_head(&self, x: &[f32]) -> f32 {
-        let w = &self.weights;
-        let mut h1 = [0f32; D1];
-        h1.copy_from_slice(&w.dense1_bias);
-        for (xi, row) in x.iter().zip(w.dense1_kernel.chunks_exact(D1)) {
-            if *xi != 0.0 {
-                for (h, r) in h1.iter_mut().zip(row) {
-                    *h += xi * r;
-                }
+/// Sums three conv1 taps (from `first_tap`) for every 3-code combination, plus the bias.
+fn triple_table(kernel: &[f32], first_tap: usize, bias: Option<&[f32]>) -> Vec<f32> {
+    let mut table = vec![0f32; TRIPLES * C1];
+    for (t, row) in table.chunks_exact_mut(C1).enumerate() {
+        if let Some(bias) = bias {
+            row.copy_from_slice(bias);
+        }
+        let codes = [t / (CODES * CODES), (t / CODES) % CODES, t % CODES];
+        for (tap, &code) in codes.iter().enumerate() {
+            if code < ALPHABET {
+                let k = &kernel[((first_tap + tap) * ALPHABET + code) * C1..][..C1];
+                row.iter_mut().zip(k).for_each(|(r, k)| *r += k);
             }
         }
-        let mut h2 = [w.dense2_bias[0], w.dense2_bias[1]];
-        for (u, h) in h1.iter().enumerate() {
-            let h = h.max(0.0);
-            h2[0] += h * w.dense2_kernel[u * D2];
-            h2[1] += h * w.dense2_kernel[u * D2 + 1];
-        }
-        w.dense3_bias[0] + h2[0].max(0.0) * w.dense3_kernel[0] + h2[1].max(0.0) * w.dense3_kernel[1]
     }
+    table
+}
+
+fn dispatch_conv1_pool(m: &NativeModel, s: &mut Scratch) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA, checked just above.
+        return unsafe { conv1_pool_avx2(m, s) };
+    }
+    conv1_pool(m, s)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn conv1_pool_avx2(m: &NativeModel, s: &mut Scratch) {
+    conv1_pool(m, s)
+}
+
+/// conv1 by table lookups + ReLU + max-pool(30) into the padded `pool1`.
+#[inline(always)]
+fn conv1_pool(m: &NativeModel, s: &mut Scratch) {
+    let codes = &s.codes;
+    let triple = |i: usize| (codes[i] as usize * CODES + codes[i + 1] as usize) * CODES + codes[i + 2] as usize;
+    for (bin, best) in s.pool1[PAD2 * C1..(PAD2 + L1) * C1].chunks_exact_mut(C1).enumerate() {
+        let mut acc = [f32::NEG_INFINITY; C1];
+        for i in bin * POOL1..(bin + 1) * POOL1 {
+            // codes[i..i+3] are taps 0-2 of position i (padded index), codes[i+3..i+6] taps 3-5
+            let lo = &m.table_lo[triple(i) * C1..][..C1];
+            let hi = &m.table_hi[triple(i + 3) * C1..][..C1];
+            for ((a, l), h) in acc.iter_mut().zip(lo).zip(hi) {
+                *a = a.max(l + h);
+            }
+        }
+        for (b, a) in best.iter_mut().zip(&acc) {
+            *b = a.max(0.0);
+        }
+    }
+}
+
+/// dense_1 (ReLU) -> dense_2 (ReLU) -> dense_3 (linear).
+fn dense_head(w: &Weights, x: &[f32]) -> f32 {
+    let mut h1 = [0f32; D1];
+    h1.copy_from_slice(&w.dense1_bias);
+    for (xi, row) in x.iter().zip(w.dense1_kernel.chunks_exact(D1)) {
+        if *xi != 0.0 {
+            h1.iter_mut().zip(row).for_each(|(h, r)| *h += xi * r);
+        }
+    }
+    let mut h2 = [w.dense2_bias[0], w.dense2_bias[1]];
+    for (u, h) in h1.iter().enumerate() {
+        let h = h.max(0.0);
+        h2[0] += h * w.dense2_kernel[u * D2];
+        h2[1] += h * w.dense2_kernel[u * D2 + 1];
+    }
+    w.dense3_bias[0] + h2[0].max(0.0) * w.dense3_kernel[0] + h2[1].max(0.0) * w.dense3_kernel[1]
+}
+
+thread_local! {
+    /// One scratch per worker thread, allocated on its first window.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 impl Predictor for NativeModel {
     fn predict_batch(&self, inputs: &[ModelInput<'_>], out: &mut [f32]) {
-        inputs
-            .par_iter()
-            .zip(out.par_iter_mut())
-            .for_each_init(Scratch::default, |s, (input, o)| {
-                *o = self.forward(input.seq, &input.features, s);
-            });
+        inputs.par_iter().zip(out.par_iter_mut()).for_each(|(input, o)| {
+            *o = SCRATCH.with_borrow_mut(|s| self.forward(input.seq, &input.features, s));
+        });
     }
 }

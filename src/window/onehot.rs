@@ -39,3 +39,17 @@ pub fn reverse_complement(seq: &mut [u8]) {
         *b = complement(*b);
     }
 }
+
+/// Writes the one-hot code of `seq` channel-first (4 rows of `seq.len()`, A C G T) into `out`,
+/// the layout of a PyTorch `Conv1d` input; non-ACGT bases are all-zero.
+pub fn encode_channels_first(seq: &[u8], out: &mut [f32]) {
+    let len = seq.len();
+    assert_eq!(out.len(), 4 * len, "one-hot buffer must hold 4 x len values");
+    out.fill(0.0);
+    for (i, &b) in seq.iter().enumerate() {
+        let c = base_code(b) as usize;
+        if c < 4 {
+            out[c * len + i] = 1.0;
+        }
+    }
+}

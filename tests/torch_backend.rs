@@ -1,0 +1,59 @@
+//! Parity of the libtorch backend (feature `torch`, run on CPU libtorch in CI) with the
+//! original outputs and with the native kernel.
+#![cfg(feature = "torch")]
+
+mod common;
+
+use common::{human_model, random_bases, reference_cases, tsv_rows, xpresso};
+use xpresso::model::torch::{parse_device, TorchModel};
+use xpresso::model::{ModelInput, NativeModel, Predictor, Weights};
+
+#[test]
+fn torch_cpu_reproduces_reference_io_and_native() {
+    let w = Weights::from_h5(&human_model()).unwrap();
+    let torch = TorchModel::new(&w, tch::Device::Cpu).unwrap();
+    let native = NativeModel::new(w);
+    let cases = reference_cases();
+    let mut windows: Vec<(Vec<u8>, [f32; 6])> = cases.iter().map(|c| (c.sequence.clone(), c.features)).collect();
+    for seed in 0..6u64 {
+        let mut seq = random_bases(10_500, 100 + seed);
+        seq[(seed as usize * 1500)..(seed as usize * 1500 + 800)].fill(b'N');
+        seq[9000..9500].make_ascii_lowercase();
+        windows.push((seq, [seed as f32 * 0.3 - 0.8; 6]));
+    }
+    let inputs: Vec<ModelInput> = windows.iter().map(|(s, f)| ModelInput { seq: s, features: *f }).collect();
+    let (mut t, mut n) = (vec![0f32; inputs.len()], vec![0f32; inputs.len()]);
+    torch.predict_batch(&inputs, &mut t);
+    native.predict_batch(&inputs, &mut n);
+    for (case, got) in cases.iter().zip(&t) {
+        assert!((*got as f64 - case.expected).abs() <= 1e-4, "{}: torch {got} vs {}", case.id, case.expected);
+    }
+    for (i, (a, b)) in t.iter().zip(&n).enumerate() {
+        assert!((a - b).abs() <= 1e-4, "window {i}: torch {a} vs native {b}");
+    }
+}
+
+#[test]
+fn device_names() {
+    assert_eq!(parse_device("cpu").unwrap(), tch::Device::Cpu);
+    assert_eq!(parse_device("cuda:1").unwrap(), tch::Device::Cuda(1));
+    assert!(parse_device("gpu").is_err());
+}
+
+#[test]
+fn cli_predict_with_the_torch_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let fa = dir.path().join("r.fa");
+    let cases = reference_cases();
+    let records: Vec<(&str, &[u8])> = cases.iter().map(|c| (c.id.as_str(), c.sequence.as_slice())).collect();
+    common::write_fasta(&fa, &records, 60);
+    let model = human_model().to_string_lossy().into_owned();
+    let (status, stdout, stderr) = xpresso(&["predict", "-q", "--backend", "torch", "--device", "cpu", "-m", &model, "--fasta", &fa.to_string_lossy()]);
+    assert!(status.success(), "{stderr}");
+    for (row, case) in tsv_rows(&stdout)[1..].iter().zip(&cases) {
+        if case.features.iter().all(|&f| f == 0.0) {
+            let got: f64 = row[2].parse().unwrap();
+            assert!((got - case.expected).abs() <= 1e-4, "{}: {got}", case.id);
+        }
+    }
+}
