@@ -11,6 +11,7 @@ pub mod cli;
 pub mod features;
 pub mod genome;
 pub mod input;
+pub mod ism;
 pub mod model;
 pub mod output;
 pub mod pipeline;

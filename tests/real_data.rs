@@ -9,15 +9,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-use common::{human_model, oracle, revcomp, shared, tsv_rows, xpresso};
+use common::{human_model, oracle, piece_window, read_piece, shared, tsv_rows, xpresso};
 use xpresso::model::{ModelInput, NativeModel, Predictor, Weights};
-
-/// Sequence of a one-record FASTA piece, read with plain std (no xpresso code).
-fn read_piece(path: &Path) -> Vec<u8> {
-    let text = std::fs::read(path).unwrap();
-    let body = &text[text.iter().position(|&b| b == b'\n').unwrap() + 1..];
-    body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect()
-}
 
 /// Writes `name` of `chrom_len` bases: N, then `piece` at 0-based `offset`, then N (bgzip, 60 per line).
 fn place_piece(dest: &Path, name: &str, chrom_len: usize, offset: usize, piece: &[u8]) {
@@ -59,14 +52,6 @@ fn gene_lines(path: &Path, chrom: &str) -> usize {
     let mut text = String::new();
     std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()), &mut text).unwrap();
     text.lines().filter(|l| l.split('\t').nth(2) == Some("gene") && l.split('\t').next() == Some(chrom)).count()
-}
-
-/// The window of `tss` cut from the piece (which starts at `offset`), or None if it leaves the piece.
-fn piece_window(piece: &[u8], offset: usize, tss: usize, minus: bool) -> Option<Vec<u8>> {
-    let (a, b) = if minus { (tss.checked_sub(3499)?, tss + 7001) } else { (tss.checked_sub(7000)?, tss + 3500) };
-    let (a, b) = (a.checked_sub(offset)?, b.checked_sub(offset)?);
-    let fwd = piece.get(a..b)?.to_vec();
-    Some(if minus { revcomp(&fwd) } else { fwd })
 }
 
 /// (gene_id, TSS 0-based) -> prediction, and the number of rows.

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
+use crate::annotation::gtf::{GtfOptions, TssLevel};
 use crate::features::{FeatureJoin, FeatureTable, MissingFeatures};
+use crate::pipeline::tss_windows::{FeatureKey, TssSource};
 use crate::model::backend::{self, Backend};
 use crate::model::{registry, Predictor, Weights};
 use crate::pipeline::DEFAULT_BATCH;
@@ -70,4 +72,41 @@ pub fn provenance(model: &std::path::Path) -> Vec<String> {
         model.display(),
         command.join(" ")
     )]
+}
+
+/// Where TSSs come from (a GTF or a TSS BED) and which ones, shared by annotate and ism.
+#[derive(Args, Debug, Clone)]
+#[command(group = clap::ArgGroup::new("tss_source").args(["gtf", "tss_bed"]))]
+pub struct TssArgs {
+    /// Gene annotation (GTF, plain or gzip); chromosome names are matched with aliases (chr1 = 1).
+    #[arg(long, value_name = "GTF")]
+    pub gtf: Option<PathBuf>,
+
+    /// TSS windows as BED6 in the paper's convention (e.g. hg38_promoters_cage_corrected.bed.gz):
+    /// the window is centred on each interval's midpoint.
+    #[arg(long, value_name = "BED")]
+    pub tss_bed: Option<PathBuf>,
+
+    /// With --gtf: one TSS per gene record, or per transcript (identical TSSs of a gene collapsed).
+    #[arg(long, value_enum, default_value_t = TssLevel::Gene, value_name = "LEVEL")]
+    pub tss: TssLevel,
+
+    /// With --gtf: keep only these gene_type / gene_biotype values (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',', value_name = "TYPE")]
+    pub gene_type: Vec<String>,
+
+    /// Key of the features table: gene_id (version suffix ignored), gene_name or transcript_id.
+    #[arg(long, value_enum, default_value_t = FeatureKey::GeneId, value_name = "KEY")]
+    pub features_key: FeatureKey,
+}
+
+impl TssArgs {
+    /// The TSS source, or `None` when neither --gtf nor --tss-bed was given.
+    pub fn source(&self) -> Option<TssSource> {
+        match (&self.gtf, &self.tss_bed) {
+            (Some(gtf), _) => Some(TssSource::Gtf(gtf.clone(), GtfOptions { level: self.tss, gene_types: self.gene_type.clone() })),
+            (None, Some(bed)) => Some(TssSource::Bed(bed.clone())),
+            (None, None) => None,
+        }
+    }
 }

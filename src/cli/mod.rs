@@ -4,6 +4,7 @@
 
 mod annotate;
 mod args;
+mod ism;
 mod models;
 mod predict;
 mod scan;
@@ -37,6 +38,8 @@ pub enum Command {
     Predict(predict::PredictArgs),
     /// Tile a region with windows on both strands and write bedGraph tracks (paper Fig 5).
     Scan(scan::ScanArgs),
+    /// Score every single-base substitution of genes' promoters (or FASTA windows).
+    Ism(ism::IsmArgs),
     /// Fetch and list the published models in the local cache.
     Models(models::ModelsArgs),
 }
@@ -61,6 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Annotate(a) => annotate::run(a, cli.quiet),
         Command::Predict(a) => predict::run(a, cli.quiet),
         Command::Scan(a) => scan::run(a, cli.quiet),
+        Command::Ism(a) => ism::run(a, cli.quiet),
         Command::Models(a) => models::run(a, cli.quiet),
     }
 }

@@ -133,7 +133,10 @@ fn write_beside(fasta: &Path, dest: &Path, write: impl FnOnce(&mut File) -> io::
             dest.display()
         )
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| fail(&e))?;
+    let mut tmp = tempfile::Builder::new()
+        .permissions(crate::output::default_permissions())
+        .tempfile_in(dir)
+        .map_err(|e| fail(&e))?;
     write(tmp.as_file_mut()).map_err(|e| fail(&e))?;
     tmp.persist(dest).map_err(|e| fail(&e.error))?;
     Ok(())

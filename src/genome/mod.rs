@@ -64,6 +64,11 @@ impl Genome {
         &self.contigs
     }
 
+    /// Chromosome sizes (for bigWig headers), as the FASTA index gives them.
+    pub fn chrom_sizes(&self) -> std::collections::HashMap<String, u32> {
+        self.contigs.iter().map(|c| (c.name.clone(), c.len.min(u32::MAX as u64) as u32)).collect()
+    }
+
     pub fn contig(&self, id: ContigId) -> &Contig {
         &self.contigs[id]
     }

@@ -3,6 +3,7 @@
 
 pub mod arch;
 pub mod backend;
+pub mod cone;
 pub mod native;
 pub mod registry;
 #[cfg(feature = "torch")]
@@ -24,4 +25,9 @@ pub struct ModelInput<'a> {
 /// Anything that turns a batch of windows into predictions (one per input, in order).
 pub trait Predictor: Send + Sync {
     fn predict_batch(&self, inputs: &[ModelInput<'_>], out: &mut [f32]);
+
+    /// The native model, when this is it: ISM and SNV scoring then use the incremental cone.
+    fn as_native(&self) -> Option<&NativeModel> {
+        None
+    }
 }

@@ -27,19 +27,19 @@ const CODES: usize = ALPHABET + 1;
 /// Rows of each conv1 lookup table: every 3-base combination.
 const TRIPLES: usize = CODES * CODES * CODES;
 /// Padding of the code sequence: taps reach 2 bases left and 3 right of a position.
-const CODE_PAD_LEFT: usize = PAD1;
-const CODE_PAD_RIGHT: usize = K1 - 1 - PAD1;
+pub(super) const CODE_PAD_LEFT: usize = PAD1;
+pub(super) const CODE_PAD_RIGHT: usize = K1 - 1 - PAD1;
 
 /// Working buffers of one forward pass, reused across the windows of a thread.
 pub struct Scratch {
     /// Base codes with N padding on both sides.
-    codes: Vec<u8>,
+    pub(super) codes: Vec<u8>,
     /// conv1 pooled map, zero-padded by PAD2 rows at each end: (L1 + 2*PAD2) x C1.
-    pool1: Vec<f32>,
-    /// conv2 output: L1 x C2.
-    conv2: Vec<f32>,
+    pub(super) pool1: Vec<f32>,
+    /// conv2 pre-activation (bias added): L1 x C2.
+    pub(super) conv2: Vec<f32>,
     /// Flattened pool2 output followed by the features.
-    dense_in: Vec<f32>,
+    pub(super) dense_in: Vec<f32>,
 }
 
 impl Default for Scratch {
@@ -85,38 +85,55 @@ impl NativeModel {
         dense_head(&self.weights, &s.dense_in)
     }
 
-    /// conv2 as one SGEMM over the padded pooled map, then bias + ReLU + max-pool(10) into
-    /// the first FLAT entries of `dense_in`.
+    /// conv2 as one SGEMM over the padded pooled map, plus bias: the pre-activation
+    /// (L1 x C2) in `conv2`. Then ReLU + max-pool(10) into the first FLAT entries of `dense_in`.
     fn conv2_pool(&self, s: &mut Scratch) {
+        self.conv2_preactivation(&s.pool1, &mut s.conv2);
+        pool2(&s.conv2, &mut s.dense_in[..FLAT]);
+    }
+
+    pub(super) fn conv2_preactivation(&self, pool1: &[f32], conv2: &mut [f32]) {
         let w = &self.weights;
+        assert!(pool1.len() == (L1 + 2 * PAD2) * C1 && conv2.len() == L1 * C2);
+        for row in conv2.chunks_exact_mut(C2) {
+            row.copy_from_slice(&w.conv2_bias);
+        }
         // SAFETY: A is read with row stride C1 over L1 rows of K2*C1 floats; the last row read
-        // ends at (L1-1)*C1 + K2*C1 = (L1 + 2*PAD2)*C1, the length of `pool1`. B and C are
-        // dense row-major buffers of exactly the sizes given.
+        // ends at (L1-1)*C1 + K2*C1 = (L1 + 2*PAD2)*C1, the length of `pool1` (asserted). B and
+        // C are dense row-major buffers of exactly the sizes given.
         unsafe {
             matrixmultiply::sgemm(
                 L1,
                 K2 * C1,
                 C2,
                 1.0,
-                s.pool1.as_ptr(),
+                pool1.as_ptr(),
                 C1 as isize,
                 1,
                 w.conv2_kernel.as_ptr(),
                 C2 as isize,
                 1,
-                0.0,
-                s.conv2.as_mut_ptr(),
+                1.0,
+                conv2.as_mut_ptr(),
                 C2 as isize,
                 1,
             );
         }
-        let flat = &mut s.dense_in[..FLAT];
-        flat.fill(0.0); // ReLU outputs are >= 0, so 0 is the pool's identity and the ReLU
-        for (j, row) in s.conv2.chunks_exact(C2).enumerate() {
-            let out = &mut flat[(j / POOL2) * C2..][..C2];
-            for ((o, v), b) in out.iter_mut().zip(row).zip(&w.conv2_bias) {
-                *o = o.max(v + b);
-            }
+    }
+
+    /// The conv1 lookup tables (taps 0-2 with bias, taps 3-5), for the incremental cone.
+    pub(super) fn tables(&self) -> (&[f32], &[f32]) {
+        (&self.table_lo, &self.table_hi)
+    }
+}
+
+/// ReLU + max-pool(10) of the conv2 pre-activation into `flat` (L2 x C2).
+pub(super) fn pool2(conv2: &[f32], flat: &mut [f32]) {
+    flat.fill(0.0); // ReLU outputs are >= 0, so 0 is the pool's identity and the ReLU
+    for (j, row) in conv2.chunks_exact(C2).enumerate() {
+        let out = &mut flat[(j / POOL2) * C2..][..C2];
+        for (o, v) in out.iter_mut().zip(row) {
+            *o = o.max(*v);
         }
     }
 }
@@ -157,26 +174,36 @@ unsafe fn conv1_pool_avx2(m: &NativeModel, s: &mut Scratch) {
 /// conv1 by table lookups + ReLU + max-pool(30) into the padded `pool1`.
 #[inline(always)]
 fn conv1_pool(m: &NativeModel, s: &mut Scratch) {
-    let codes = &s.codes;
-    let triple = |i: usize| (codes[i] as usize * CODES + codes[i + 1] as usize) * CODES + codes[i + 2] as usize;
     for (bin, best) in s.pool1[PAD2 * C1..(PAD2 + L1) * C1].chunks_exact_mut(C1).enumerate() {
-        let mut acc = [f32::NEG_INFINITY; C1];
-        for i in bin * POOL1..(bin + 1) * POOL1 {
-            // codes[i..i+3] are taps 0-2 of position i (padded index), codes[i+3..i+6] taps 3-5
-            let lo = &m.table_lo[triple(i) * C1..][..C1];
-            let hi = &m.table_hi[triple(i + 3) * C1..][..C1];
-            for ((a, l), h) in acc.iter_mut().zip(lo).zip(hi) {
-                *a = a.max(l + h);
-            }
+        conv1_bin(&m.table_lo, &m.table_hi, &s.codes, bin, best);
+    }
+}
+
+/// One pooled conv1 row: ReLU(max over the bin's 30 positions of the two table rows).
+/// `codes` is N-padded by `PAD1` on the left, so padded index i..i+6 are the taps of position i.
+#[inline(always)]
+pub(super) fn conv1_bin(table_lo: &[f32], table_hi: &[f32], codes: &[u8], bin: usize, best: &mut [f32]) {
+    let triple = |i: usize| (codes[i] as usize * CODES + codes[i + 1] as usize) * CODES + codes[i + 2] as usize;
+    let mut acc = [f32::NEG_INFINITY; C1];
+    for i in bin * POOL1..(bin + 1) * POOL1 {
+        let lo = &table_lo[triple(i) * C1..][..C1];
+        let hi = &table_hi[triple(i + 3) * C1..][..C1];
+        for ((a, l), h) in acc.iter_mut().zip(lo).zip(hi) {
+            *a = a.max(l + h);
         }
-        for (b, a) in best.iter_mut().zip(&acc) {
-            *b = a.max(0.0);
-        }
+    }
+    for (b, a) in best.iter_mut().zip(&acc) {
+        *b = a.max(0.0);
     }
 }
 
 /// dense_1 (ReLU) -> dense_2 (ReLU) -> dense_3 (linear).
 fn dense_head(w: &Weights, x: &[f32]) -> f32 {
+    head_from_dense1(w, &dense1(w, x))
+}
+
+/// dense_1 pre-activation.
+pub(super) fn dense1(w: &Weights, x: &[f32]) -> [f32; D1] {
     let mut h1 = [0f32; D1];
     h1.copy_from_slice(&w.dense1_bias);
     for (xi, row) in x.iter().zip(w.dense1_kernel.chunks_exact(D1)) {
@@ -184,6 +211,11 @@ fn dense_head(w: &Weights, x: &[f32]) -> f32 {
             h1.iter_mut().zip(row).for_each(|(h, r)| *h += xi * r);
         }
     }
+    h1
+}
+
+/// ReLU of dense_1, then dense_2 (ReLU) and dense_3.
+pub(super) fn head_from_dense1(w: &Weights, h1: &[f32; D1]) -> f32 {
     let mut h2 = [w.dense2_bias[0], w.dense2_bias[1]];
     for (u, h) in h1.iter().enumerate() {
         let h = h.max(0.0);
@@ -203,5 +235,9 @@ impl Predictor for NativeModel {
         inputs.par_iter().zip(out.par_iter_mut()).for_each(|(input, o)| {
             *o = SCRATCH.with_borrow_mut(|s| self.forward(input.seq, &input.features, s));
         });
+    }
+
+    fn as_native(&self) -> Option<&NativeModel> {
+        Some(self)
     }
 }

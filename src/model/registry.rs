@@ -79,7 +79,7 @@ pub fn fetch(name: &str, base_url: &str, force: bool) -> Result<PathBuf> {
     fs::create_dir_all(&dir).with_context(|| format!("cannot create cache directory {}", dir.display()))?;
     let url = format!("{}/{}", base_url.trim_end_matches('/'), model.file);
     let mut response = ureq::get(&url).call().with_context(|| format!("cannot download {url}"))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+    let mut tmp = tempfile::Builder::new().permissions(crate::output::default_permissions()).tempfile_in(&dir)?;
     let mut hasher = Sha256::new();
     let mut reader = response.body_mut().as_reader();
     let mut buf = vec![0u8; 1 << 16];

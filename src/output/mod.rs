@@ -43,6 +43,7 @@ impl Output {
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{}.", name.to_string_lossy()))
             .suffix(".partial")
+            .permissions(default_permissions())
             .tempfile_in(dir)
             .with_context(|| format!("cannot create output file in {}", dir.display()))?;
         let (file, tmp_path) = tmp.into_parts();
@@ -89,4 +90,11 @@ impl Write for Output {
 
 fn is_compressed_name(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "bgz"))
+}
+
+/// rw for everyone, less the umask (applied when the file is created), as for any new file;
+/// a temporary file would otherwise keep its private 0600 after the rename.
+pub(crate) fn default_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o666)
 }

@@ -1,16 +1,18 @@
-//! Genome-browser tracks of per-TSS values: BED6 and bedGraph, sorted as `sort -k1,1 -k2,2n`
-//! (what bedToBigBed, bedGraphToBigWig and IGV expect). Points are held compactly in memory
-//! until the end of the run, since sorting needs them all (about 60 bytes per TSS).
+//! Genome-browser tracks of per-base values: BED6 (annotate's TSSs), bedGraph and bigWig,
+//! sorted as `sort -k1,1 -k2,2n` (what bedToBigBed, bedGraphToBigWig and IGV expect). Values
+//! are held in memory until the end of the run, since sorting needs them all.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::Output;
 use crate::annotation::Strand;
 
-/// One value at one base.
+/// One TSS with its value, for BED6.
 #[derive(Clone, Debug)]
 pub struct TrackPoint {
     pub chrom: String,
@@ -21,9 +23,24 @@ pub struct TrackPoint {
     pub value: f32,
 }
 
+/// One value at one base (0-based), for bedGraph and bigWig.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BaseValue {
+    pub chrom: Arc<str>,
+    pub pos: u64,
+    pub value: f32,
+}
+
+/// How values that land on the same base (two genes, both strands) become one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Combine {
+    Mean,
+    Max,
+}
+
 /// Writes BED6 (chrom, pos, pos+1, name, value as the score, strand), sorted.
 pub fn write_bed(path: &Path, points: &mut [TrackPoint]) -> Result<()> {
-    sort(points);
+    points.sort_by(|a, b| (a.chrom.as_str(), a.pos, a.strand.as_char()).cmp(&(b.chrom.as_str(), b.pos, b.strand.as_char())));
     let mut out = Output::create(path)?;
     for p in points.iter() {
         writeln!(out, "{}\t{}\t{}\t{}\t{:.6}\t{}", p.chrom, p.pos, p.pos + 1, p.name, p.value, p.strand)?;
@@ -31,21 +48,59 @@ pub fn write_bed(path: &Path, points: &mut [TrackPoint]) -> Result<()> {
     out.finish()
 }
 
-/// Writes a bedGraph (chrom, pos, pos+1, value), sorted; TSSs sharing a base (two genes, or
-/// both strands) are averaged so that intervals never overlap.
-pub fn write_bedgraph(path: &Path, points: &mut [TrackPoint]) -> Result<()> {
-    sort(points);
+/// Sorts by (chrom, pos) and combines values on the same base, so intervals never overlap.
+pub fn merge(mut values: Vec<BaseValue>, combine: Combine) -> Vec<BaseValue> {
+    values.sort_by(|a, b| (&*a.chrom, a.pos).cmp(&(&*b.chrom, b.pos)));
+    let mut merged: Vec<BaseValue> = Vec::with_capacity(values.len());
+    let mut count = 0usize;
+    for v in values {
+        match merged.last_mut() {
+            Some(last) if last.chrom == v.chrom && last.pos == v.pos => {
+                count += 1;
+                last.value = match combine {
+                    Combine::Mean => last.value + (v.value - last.value) / count as f32,
+                    Combine::Max => last.value.max(v.value),
+                };
+            }
+            _ => {
+                count = 1;
+                merged.push(v);
+            }
+        }
+    }
+    merged
+}
+
+/// Writes a bedGraph of merged values (chrom, pos, pos+1, value).
+pub fn write_bedgraph(path: &Path, values: &[BaseValue]) -> Result<()> {
     let mut out = Output::create(path)?;
-    let mut i = 0;
-    while i < points.len() {
-        let j = i + points[i..].iter().take_while(|p| p.chrom == points[i].chrom && p.pos == points[i].pos).count();
-        let mean = points[i..j].iter().map(|p| f64::from(p.value)).sum::<f64>() / (j - i) as f64;
-        writeln!(out, "{}\t{}\t{}\t{:.6}", points[i].chrom, points[i].pos, points[i].pos + 1, mean)?;
-        i = j;
+    for v in values {
+        writeln!(out, "{}\t{}\t{}\t{:.6}", v.chrom, v.pos, v.pos + 1, v.value)?;
     }
     out.finish()
 }
 
-fn sort(points: &mut [TrackPoint]) {
-    points.sort_by(|a, b| (a.chrom.as_str(), a.pos, a.strand.as_char()).cmp(&(b.chrom.as_str(), b.pos, b.strand.as_char())));
+/// Writes a bigWig of merged values through bigtools; chromosome sizes come from the FASTA
+/// index. Written to a temporary file and renamed, like every output.
+pub fn write_bigwig(path: &Path, chrom_sizes: &HashMap<String, u32>, values: &[BaseValue]) -> Result<()> {
+    use bigtools::beddata::BedParserStreamingIterator;
+    use bigtools::{BigWigWrite, Value};
+
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".xpresso.")
+        .suffix(".bw.partial")
+        .permissions(super::default_permissions())
+        .tempfile_in(dir)?;
+    let (file, tmp_path) = tmp.into_parts();
+    let items = values.iter().map(|v| {
+        (v.chrom.to_string(), Value { start: v.pos as u32, end: v.pos as u32 + 1, value: v.value })
+    });
+    let data = BedParserStreamingIterator::wrap_infallible_iter(items, false);
+    let runtime = tokio::runtime::Builder::new_current_thread().build()?;
+    BigWigWrite::new(file, chrom_sizes.clone())
+        .write(data, runtime)
+        .map_err(|e| anyhow::anyhow!("cannot write bigWig {}: {e}", path.display()))?;
+    tmp_path.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }

@@ -5,9 +5,12 @@
 //! queued, one in the model).
 
 pub mod annotate;
+pub mod fasta_jobs;
+pub mod ism;
 pub mod predict;
 pub mod progress;
 pub mod scan;
+pub mod tss_windows;
 
 use anyhow::Result;
 

@@ -108,3 +108,24 @@ pub fn xpresso(args: &[&str]) -> (std::process::ExitStatus, String, String) {
 pub fn tsv_rows(text: &str) -> Vec<Vec<String>> {
     text.lines().filter(|l| !l.starts_with("##")).map(|l| l.split('\t').map(String::from).collect()).collect()
 }
+
+/// Sequence of a one-record FASTA piece, read with plain std (no xpresso code).
+pub fn read_piece(path: &Path) -> Vec<u8> {
+    let text = std::fs::read(path).unwrap();
+    let body = &text[text.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect()
+}
+
+/// The window of `tss` (0-based) cut from a piece that starts at `offset`, or None if it
+/// leaves the piece: + [tss-7000, tss+3500); - reverse complement of [tss-3499, tss+7001).
+pub fn piece_window(piece: &[u8], offset: usize, tss: usize, minus: bool) -> Option<Vec<u8>> {
+    let (a, b) = if minus { (tss.checked_sub(3499)?, tss + 7001) } else { (tss.checked_sub(7000)?, tss + 3500) };
+    let (a, b) = (a.checked_sub(offset)?, b.checked_sub(offset)?);
+    let fwd = piece.get(a..b)?.to_vec();
+    Some(if minus { revcomp(&fwd) } else { fwd })
+}
+
+/// The hg38 piece (chr22:32,000,001-32,300,000, local coordinates).
+pub fn hg38_piece() -> Vec<u8> {
+    read_piece(&shared().join("data/genome/hg38_chr22_32000000_32300000.fa"))
+}

@@ -1,0 +1,108 @@
+//! `xpresso ism`: arguments and the hand-over to `pipeline::ism`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use super::args::{provenance, FeatureArgs, ModelArgs, TssArgs};
+use super::{info, warn};
+use crate::genome::Genome;
+use crate::ism::range::TssRange;
+use crate::pipeline::ism::{Ism, IsmInput, IsmOutputs};
+use crate::pipeline::tss_windows::TssWindows;
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("ism_source").required(true).args(["gtf", "tss_bed", "fasta"]))]
+pub struct IsmArgs {
+    /// Reference FASTA (with --gtf or --tss-bed), plain or bgzip, indexed.
+    #[arg(short, long, value_name = "FASTA")]
+    pub genome: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub tss: TssArgs,
+
+    /// Genes to mutate, by gene_id (version ignored) or gene_name; repeat or comma-separate.
+    #[arg(long, value_delimiter = ',', value_name = "ID|NAME")]
+    pub gene: Vec<String>,
+
+    /// File with one gene_id or gene_name per line (# comments allowed).
+    #[arg(long, value_name = "TXT")]
+    pub genes: Option<PathBuf>,
+
+    /// Mutate the windows of a FASTA instead (10,500 bp, or <= 7,000 bp centred), as `predict`.
+    #[arg(short, long, value_name = "FASTA", conflicts_with_all = ["genome", "gene", "genes"])]
+    pub fasta: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub features: FeatureArgs,
+
+    /// Part of the window to mutate, in bp from the TSS (upstream negative), both ends
+    /// included; default: the whole window, -7000:+3499.
+    #[arg(long, value_name = "FROM:TO", allow_hyphen_values = true)]
+    pub range: Option<TssRange>,
+
+    /// Long TSV, one row per substitution (`-` = stdout, `.gz` = bgzip).
+    #[arg(short, long, default_value = "-", value_name = "TSV")]
+    pub output: PathBuf,
+
+    /// Also write one NumPy matrix per window, DIR/<id>.npy: float32 (positions x 4, A C G T),
+    /// delta with 0 at the reference base.
+    #[arg(long, value_name = "DIR")]
+    pub npy: Option<PathBuf>,
+
+    /// Also write PREFIX.mean.bedGraph and PREFIX.maxabs.bedGraph: per genomic base, the mean
+    /// delta over the alternatives and the largest |delta| (gene mode).
+    #[arg(long, value_name = "PREFIX")]
+    pub bedgraph: Option<PathBuf>,
+
+    /// Also write the same tracks as bigWig: PREFIX.mean.bw and PREFIX.maxabs.bw.
+    #[arg(long, value_name = "PREFIX")]
+    pub bigwig: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
+    let started = Instant::now();
+    let (model, model_path) = args.model.load()?;
+    let ism = Ism {
+        predictor: model.as_ref(),
+        range: args.range.unwrap_or_else(TssRange::whole),
+        batch_size: args.model.batch_size,
+        quiet,
+        provenance: provenance(&model_path),
+    };
+    let outputs = IsmOutputs { tsv: args.output.clone(), npy_dir: args.npy.clone(), bedgraph: args.bedgraph.clone(), bigwig: args.bigwig.clone() };
+    let features = args.features.join()?;
+    let mut genome;
+    let input = match &args.fasta {
+        Some(path) => IsmInput::Fasta { path: path.clone(), features },
+        None => {
+            let select = selected_genes(&args)?;
+            genome = Genome::open(args.genome.as_deref().context("--gtf/--tss-bed need --genome")?)?;
+            let source = args.tss.source().context("need --gtf or --tss-bed")?;
+            IsmInput::Genes { windows: TssWindows::new(&mut genome, features, args.tss.features_key), source, select }
+        }
+    };
+    let (windows, warnings) = ism.run(input, &outputs)?;
+    for w in &warnings {
+        warn(w);
+    }
+    info(quiet, &format!("mutated {windows} windows in {:.1} s", started.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+fn selected_genes(args: &IsmArgs) -> Result<Vec<String>> {
+    let mut genes = args.gene.clone();
+    if let Some(path) = &args.genes {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read gene list {}", path.display()))?;
+        genes.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
+    }
+    if genes.is_empty() {
+        bail!("name the genes to mutate with --gene or --genes (or use --fasta)");
+    }
+    Ok(genes)
+}

@@ -1,0 +1,53 @@
+//! FASTA records as model windows, shared by `predict` and `ism --fasta`: 10,500 bp used as
+//! is, at most 7,000 bp centred on index 7000, anything else an error naming the record.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use noodles::fasta;
+
+use super::Job;
+use crate::features::FeatureJoin;
+use crate::input::{open_text, read_error};
+use crate::model::arch::SEQ_LEN;
+use crate::window::{self, TSS_INDEX};
+
+/// Jobs of every record of `path` (meta: record id and length), features joined on the id.
+pub fn fasta_jobs<'a>(path: &Path, features: &'a mut FeatureJoin) -> Result<impl Iterator<Item = Result<Job<(String, usize)>>> + Send + 'a> {
+    let mut records = FastaRecords { path: path.to_path_buf(), reader: fasta::io::Reader::new(open_text(path, "FASTA")?), index: 0 };
+    Ok(std::iter::from_fn(move || records.next_record().transpose()).filter_map(move |r| {
+        r.and_then(|(id, seq, path)| {
+            let Some(window) = window::from_sequence(&seq) else {
+                bail!(
+                    "FASTA {} record '{id}' is {} bp: a sequence must be {SEQ_LEN} bp, or at most {TSS_INDEX} bp to be centred on the TSS index",
+                    path.display(),
+                    seq.len()
+                );
+            };
+            Ok(features.lookup(&id)?.map(|f| Job { meta: (id, seq.len()), window, features: f }))
+        })
+        .transpose()
+    }))
+}
+
+/// FASTA records streamed one at a time, read errors naming the file and record.
+struct FastaRecords {
+    path: PathBuf,
+    reader: fasta::io::Reader<Box<dyn BufRead + Send>>,
+    index: u64,
+}
+
+impl FastaRecords {
+    fn next_record(&mut self) -> Result<Option<(String, Vec<u8>, PathBuf)>> {
+        let mut definition = fasta::record::Definition::new("", None);
+        self.index += 1;
+        let fail = |what: String| anyhow::anyhow!("FASTA {} record {}: {what}", self.path.display(), self.index);
+        if self.reader.read_definition(&mut definition).map_err(|e| fail(read_error(&e)))? == 0 {
+            return Ok(None);
+        }
+        let mut seq = Vec::new();
+        self.reader.read_sequence(&mut seq).map_err(|e| fail(read_error(&e)))?;
+        Ok(Some((String::from_utf8_lossy(definition.name()).into_owned(), seq, self.path.clone())))
+    }
+}
