@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{human_model, random_bases, revcomp, tsv_rows, write_bgzf_fasta, xpresso};
+use common::{human_model, random_bases, revcomp, tsv_rows, window_of, write_bgzf_fasta, xpresso};
 use xpresso::model::{ModelInput, NativeModel, Predictor, Weights};
 
 struct Fixture {
@@ -48,13 +48,6 @@ chrUn\ttest\tgene\t1101\t1900\t.\t-\t.\tgene_id \"G10\"; gene_name \"NOWHERE2\";
 ";
     std::fs::write(root.join("genes.gtf"), gtf).unwrap();
     Fixture { _dir: dir, root, chr1, chr2 }
-}
-
-/// The window cut independently of the crate: + [p-7000, p+3500), - rc [p-3499, p+7001).
-fn window_of(seq: &[u8], p: i64, minus: bool) -> Vec<u8> {
-    let (a, b) = if minus { (p - 3499, p + 7001) } else { (p - 7000, p + 3500) };
-    let fwd: Vec<u8> = (a..b).map(|i| if i < 0 || i >= seq.len() as i64 { b'N' } else { seq[i as usize] }).collect();
-    if minus { revcomp(&fwd) } else { fwd }
 }
 
 fn predict(seq: &[u8], features: [f32; 6]) -> f32 {

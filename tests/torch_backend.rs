@@ -57,3 +57,19 @@ fn cli_predict_with_the_torch_backend() {
         }
     }
 }
+
+#[test]
+fn batched_ism_on_torch_cpu_matches_the_native_cone() {
+    let w = Weights::from_h5(&human_model()).unwrap();
+    let torch = TorchModel::new(&w, tch::Device::Cpu).unwrap();
+    let native = NativeModel::new(w);
+    let case = &reference_cases()[1];
+    let range = 6990..7010;
+    let cone = xpresso::ism::saturate_native(&native, &case.sequence, &case.features, range.clone());
+    let batched = xpresso::ism::saturate(&torch, &case.sequence, &case.features, range, 32);
+    for (a, b) in cone.positions.iter().zip(&batched.positions) {
+        for c in 0..4 {
+            assert!((a.delta[c] - b.delta[c]).abs() <= 1e-4, "{} {c}: cone {} vs torch {}", a.index, a.delta[c], b.delta[c]);
+        }
+    }
+}

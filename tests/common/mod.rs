@@ -129,3 +129,11 @@ pub fn piece_window(piece: &[u8], offset: usize, tss: usize, minus: bool) -> Opt
 pub fn hg38_piece() -> Vec<u8> {
     read_piece(&shared().join("data/genome/hg38_chr22_32000000_32300000.fa"))
 }
+
+/// The window of 0-based `p` cut independently of the crate from a whole chromosome:
+/// + [p-7000, p+3500); - reverse complement of [p-3499, p+7001); N outside.
+pub fn window_of(seq: &[u8], p: i64, minus: bool) -> Vec<u8> {
+    let (a, b) = if minus { (p - 3499, p + 7001) } else { (p - 7000, p + 3500) };
+    let fwd: Vec<u8> = (a..b).map(|i| if i < 0 || i >= seq.len() as i64 { b'N' } else { seq[i as usize] }).collect();
+    if minus { revcomp(&fwd) } else { fwd }
+}
