@@ -3,8 +3,10 @@
 //! `--features torch`) libtorch on the CPU with 2 threads. Best of 3 timed passes each.
 //! Run: `cargo bench --bench forward [--features torch]` (XPRESSO_SHARED overrides ../shared).
 
-#[path = "../tests/common/oracle.rs"]
-mod oracle;
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::{oracle, random_bases};
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -16,7 +18,7 @@ const WINDOWS: usize = 512;
 fn main() {
     let shared = std::env::var_os("XPRESSO_SHARED").map(PathBuf::from).unwrap_or_else(|| "../shared".into());
     let weights = Weights::from_h5(&shared.join("models/xpresso/human_trainepoch.11-0.426.h5")).expect("model");
-    let windows: Vec<Vec<u8>> = (0..WINDOWS as u64).map(random_window).collect();
+    let windows: Vec<Vec<u8>> = (0..WINDOWS as u64).map(|seed| random_bases(10_500, seed + 1)).collect();
     let inputs: Vec<ModelInput> = windows.iter().map(|w| ModelInput { seq: w, features: [0.0; 6] }).collect();
 
     let oracle_n = 4;
@@ -58,16 +60,4 @@ fn rate(model: &dyn Predictor, inputs: &[ModelInput], threads: usize) -> f64 {
         })
         .fold(f64::INFINITY, f64::min);
     inputs.len() as f64 / best
-}
-
-fn random_window(seed: u64) -> Vec<u8> {
-    let mut x = (seed + 1).wrapping_mul(0x9E3779B97F4A7C15) | 1;
-    (0..10_500)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            b"ACGT"[(x >> 33) as usize % 4]
-        })
-        .collect()
 }

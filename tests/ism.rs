@@ -57,7 +57,9 @@ fn gene_mode_rows_match_brute_force_on_both_strands() {
     let windows: HashMap<&str, (Vec<u8>, bool)> =
         [("GP.2", (window_of(&f.chr1, 20_000, false), false)), ("GM", (window_of(&f.chr1, 24_999, true), true))].into();
     let reference: HashMap<&str, f32> = windows.iter().map(|(k, (w, _))| (*k, model.forward(w, &[0.0; 6], &mut scratch))).collect();
-    let mut per_position: HashMap<(String, usize), Vec<(char, f32, f32)>> = HashMap::new();
+    // (id, window index) -> [(alt, delta, centred)]
+    type Alts = Vec<(char, f32, f32)>;
+    let mut per_position: HashMap<(String, usize), Alts> = HashMap::new();
     for r in &rows[1..] {
         let (id, pos, idx): (&str, usize, usize) = (&r[0], r[3].parse().unwrap(), r[5].parse().unwrap());
         let (window, minus) = &windows[id];
@@ -104,7 +106,7 @@ fn gene_mode_rows_match_brute_force_on_both_strands() {
     for line in maxabs.lines() {
         let c: Vec<&str> = line.split('\t').collect();
         let start: u32 = c[1].parse().unwrap();
-        let key_id = if start >= 20_000 - 40 && start < 20_100 { "GP.2" } else { "GM" };
+        let key_id = if (20_000 - 40..20_100).contains(&start) { "GP.2" } else { "GM" };
         let idx = if key_id == "GP.2" { start as usize + 7000 - 20_000 } else { 24_999 + 7000 - start as usize };
         let want = per_position[&(key_id.to_string(), idx)].iter().map(|a| a.1.abs()).fold(0f32, f32::max);
         let got: f32 = c[3].parse().unwrap();

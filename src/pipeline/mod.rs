@@ -1,8 +1,9 @@
 //! The one loop every subcommand shares: jobs (a window, its features and whatever the
 //! caller needs to write the result) are gathered into fixed-size batches, predicted by a
 //! `Predictor` (spread over threads), and handed to a sink in input order, so output is
-//! identical for any thread count. Memory is bounded by four batches (one being cut, two
-//! queued, one in the model).
+//! identical for any thread count. Cutting, predicting and writing run on three threads;
+//! memory is bounded by a few batches (one being cut, two queued, one in the model, two
+//! waiting to be written).
 
 pub mod annotate;
 pub mod fasta_jobs;
@@ -11,6 +12,8 @@ pub mod predict;
 pub mod progress;
 pub mod scan;
 pub mod tss_windows;
+
+use std::sync::mpsc::{sync_channel, SyncSender};
 
 use anyhow::Result;
 
@@ -29,9 +32,10 @@ pub struct Job<T> {
 }
 
 /// Predicts every job of `jobs` and calls `sink(meta, prediction)` in input order.
-/// Jobs are gathered (windows cut) on a separate thread, two batches ahead, so reading the
-/// genome overlaps with the model. Stops at the first error from the jobs or the sink.
-/// Returns the number of windows.
+/// Three stages overlap, joined by bounded channels: jobs are gathered (windows cut) on one
+/// thread, two batches ahead; the model runs on the calling thread (its own thread pool or
+/// device); the sink writes on a third thread, up to two batches behind. Stops at the first
+/// error from the jobs or the sink. Returns the number of windows.
 pub fn predict_stream<T, I, F>(
     jobs: I,
     predictor: &dyn Predictor,
@@ -42,35 +46,52 @@ pub fn predict_stream<T, I, F>(
 where
     T: Send,
     I: Iterator<Item = Result<Job<T>>> + Send,
-    F: FnMut(T, f32) -> Result<()>,
+    F: FnMut(T, f32) -> Result<()> + Send,
 {
     let batch_size = batch_size.max(1);
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Job<T>>>>(2);
-        scope.spawn(move || gather_batches(jobs, batch_size, tx));
-        let mut predictions = vec![0f32; batch_size];
-        let mut done = 0u64;
-        for batch in rx {
-            let batch = batch?;
-            let n = batch.len();
-            let inputs: Vec<ModelInput<'_>> =
-                batch.iter().map(|j| ModelInput { seq: &j.window, features: j.features }).collect();
-            predictor.predict_batch(&inputs, &mut predictions[..n]);
-            drop(inputs);
-            for (job, &p) in batch.into_iter().zip(&predictions[..n]) {
-                sink(job.meta, p)?;
+        let (job_tx, job_rx) = sync_channel::<Result<Vec<Job<T>>>>(2);
+        scope.spawn(move || gather_batches(jobs, batch_size, job_tx));
+        let (out_tx, out_rx) = sync_channel::<(Vec<T>, Vec<f32>)>(2);
+        let writer = scope.spawn(move || -> Result<()> {
+            for (metas, predictions) in out_rx {
+                for (meta, p) in metas.into_iter().zip(predictions) {
+                    sink(meta, p)?;
+                }
             }
-            done += n as u64;
-            progress.inc(n as u64);
-        }
+            Ok(())
+        });
+        let predicted = || -> Result<u64> {
+            let mut done = 0u64;
+            for batch in job_rx {
+                let batch = batch?;
+                let n = batch.len();
+                let mut predictions = vec![0f32; n];
+                let inputs: Vec<ModelInput<'_>> =
+                    batch.iter().map(|j| ModelInput { seq: &j.window, features: j.features }).collect();
+                predictor.predict_batch(&inputs, &mut predictions);
+                drop(inputs);
+                if out_tx.send((batch.into_iter().map(|j| j.meta).collect(), predictions)).is_err() {
+                    break; // the sink failed; its error is returned below
+                }
+                done += n as u64;
+                progress.inc(n as u64);
+            }
+            Ok(done)
+        };
+        let done = predicted();
+        drop(out_tx);
+        let written = writer.join().expect("the output thread panicked");
         progress.finish();
+        let done = done?;
+        written?;
         Ok(done)
     })
 }
 
 /// Producer side of `predict_stream`: sends full batches (the last may be short), or the
 /// first error; stops early when the consumer has gone (it failed).
-fn gather_batches<T, I>(mut jobs: I, batch_size: usize, tx: std::sync::mpsc::SyncSender<Result<Vec<Job<T>>>>)
+fn gather_batches<T, I>(mut jobs: I, batch_size: usize, tx: SyncSender<Result<Vec<Job<T>>>>)
 where
     I: Iterator<Item = Result<Job<T>>>,
 {

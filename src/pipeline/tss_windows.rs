@@ -14,6 +14,9 @@ use crate::features::FeatureJoin;
 use crate::genome::Genome;
 use crate::window;
 
+/// A stream of TSSs in file order.
+pub type TssStream = Box<dyn Iterator<Item = Result<Tss>> + Send>;
+
 /// Where the TSSs come from.
 pub enum TssSource {
     Gtf(PathBuf, GtfOptions),
@@ -23,7 +26,7 @@ pub enum TssSource {
 
 impl TssSource {
     /// Opens the source: the TSS stream, and whether TSSs are per transcript.
-    pub fn open(&self) -> Result<(Box<dyn Iterator<Item = Result<Tss>> + Send>, bool)> {
+    pub fn open(&self) -> Result<(TssStream, bool)> {
         Ok(match self {
             TssSource::Gtf(path, options) => {
                 (Box::new(GtfTssReader::open(path, options.clone())?), options.level == TssLevel::Transcript)
