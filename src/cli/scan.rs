@@ -9,7 +9,8 @@ use super::args::ModelArgs;
 use super::info;
 use crate::genome::Genome;
 use crate::model::arch::N_FEATURES;
-use crate::pipeline::scan::{suffixed, Region, Scan};
+use crate::output::suffixed;
+use crate::pipeline::scan::{Region, Scan};
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {

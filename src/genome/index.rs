@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use noodles::bgzf::{self, gzi};
@@ -56,7 +56,7 @@ fn check_bgzf_eof(file: &mut File, path: &Path) -> Result<()> {
 
 /// The `.fai` beside `path`, built and written when missing.
 pub fn load_or_build_fai(path: &Path, compression: Compression) -> Result<fai::Index> {
-    let fai_path = with_suffix(path, "fai");
+    let fai_path = crate::output::suffixed(path, "fai");
     if fai_path.exists() {
         return fai::fs::read(&fai_path).with_context(|| format!("cannot read FASTA index {}", fai_path.display()));
     }
@@ -72,7 +72,7 @@ pub fn load_or_build_fai(path: &Path, compression: Compression) -> Result<fai::I
 
 /// The `.gzi` beside a BGZF `path`, built from the block headers when missing.
 pub fn load_or_build_gzi(path: &Path) -> Result<gzi::Index> {
-    let gzi_path = with_suffix(path, "gzi");
+    let gzi_path = crate::output::suffixed(path, "gzi");
     if gzi_path.exists() {
         return gzi::fs::read(&gzi_path).with_context(|| format!("cannot read BGZF index {}", gzi_path.display()));
     }
@@ -140,13 +140,6 @@ fn write_beside(fasta: &Path, dest: &Path, write: impl FnOnce(&mut File) -> io::
     write(tmp.as_file_mut()).map_err(|e| fail(&e))?;
     tmp.persist(dest).map_err(|e| fail(&e.error))?;
     Ok(())
-}
-
-pub(crate) fn with_suffix(path: &Path, ext: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {

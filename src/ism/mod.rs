@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::model::arch::{ALPHABET, N_FEATURES};
 use crate::model::{ModelInput, NativeModel, Predictor};
-use crate::window::onehot::NO_BASE;
+use crate::window::onehot::base_code;
 
 /// The bases in model order.
 pub const BASES: [u8; 4] = *b"ACGT";
@@ -22,7 +22,7 @@ pub const BASES: [u8; 4] = *b"ACGT";
 pub struct PositionScores {
     /// 0-based window index.
     pub index: usize,
-    /// Reference code: 0-3 for A, C, G, T; `NO_BASE` for N or any other base.
+    /// Reference code: 0-3 for A, C, G, T; 4 (`onehot::NO_BASE`) for N or any other base.
     pub ref_code: u8,
     /// delta per base A, C, G, T; 0 for the reference base itself.
     pub delta: [f32; ALPHABET],
@@ -56,10 +56,6 @@ impl PositionScores {
 pub struct Saturation {
     pub reference: f32,
     pub positions: Vec<PositionScores>,
-}
-
-fn ref_code_of(base: u8) -> u8 {
-    crate::window::onehot::base_code(base)
 }
 
 /// All substitutions of `range` through the incremental cone, positions spread over threads.
@@ -96,12 +92,12 @@ pub fn saturate_batched(
     let variants: Vec<(usize, u8)> = range
         .clone()
         .flat_map(|i| {
-            let r = ref_code_of(window[i]);
+            let r = base_code(window[i]);
             (0..ALPHABET as u8).filter(move |&c| c != r).map(move |c| (i, c))
         })
         .collect();
     let mut positions: Vec<PositionScores> =
-        range.map(|index| PositionScores { index, ref_code: ref_code_of(window[index]), delta: [0.0; ALPHABET] }).collect();
+        range.map(|index| PositionScores { index, ref_code: base_code(window[index]), delta: [0.0; ALPHABET] }).collect();
     let first = positions.first().map_or(0, |p| p.index);
     for chunk in variants.chunks(batch.max(1)) {
         let mutated: Vec<Vec<u8>> = chunk
@@ -119,7 +115,6 @@ pub fn saturate_batched(
             positions[i - first].delta[c as usize] = p - reference[0];
         }
     }
-    debug_assert!(positions.iter().all(|p| p.ref_code <= NO_BASE));
     Saturation { reference: reference[0], positions }
 }
 

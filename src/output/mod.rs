@@ -88,6 +88,14 @@ impl Write for Output {
     }
 }
 
+/// `PATH.suffix` (a prefix plus a suffix, or a file plus an index extension), keeping any directory.
+pub fn suffixed(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".");
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 fn is_compressed_name(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "bgz"))
 }

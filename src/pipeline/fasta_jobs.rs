@@ -16,8 +16,9 @@ use crate::window::{self, TSS_INDEX};
 /// Jobs of every record of `path` (meta: record id and length), features joined on the id.
 pub fn fasta_jobs<'a>(path: &Path, features: &'a mut FeatureJoin) -> Result<impl Iterator<Item = Result<Job<(String, usize)>>> + Send + 'a> {
     let mut records = FastaRecords { path: path.to_path_buf(), reader: fasta::io::Reader::new(open_text(path, "FASTA")?), index: 0 };
+    let path = path.to_path_buf();
     Ok(std::iter::from_fn(move || records.next_record().transpose()).filter_map(move |r| {
-        r.and_then(|(id, seq, path)| {
+        r.and_then(|(id, seq)| {
             let Some(window) = window::from_sequence(&seq) else {
                 bail!(
                     "FASTA {} record '{id}' is {} bp: a sequence must be {SEQ_LEN} bp, or at most {TSS_INDEX} bp to be centred on the TSS index",
@@ -39,7 +40,7 @@ struct FastaRecords {
 }
 
 impl FastaRecords {
-    fn next_record(&mut self) -> Result<Option<(String, Vec<u8>, PathBuf)>> {
+    fn next_record(&mut self) -> Result<Option<(String, Vec<u8>)>> {
         let mut definition = fasta::record::Definition::new("", None);
         self.index += 1;
         let fail = |what: String| anyhow::anyhow!("FASTA {} record {}: {what}", self.path.display(), self.index);
@@ -48,6 +49,6 @@ impl FastaRecords {
         }
         let mut seq = Vec::new();
         self.reader.read_sequence(&mut seq).map_err(|e| fail(read_error(&e)))?;
-        Ok(Some((String::from_utf8_lossy(definition.name()).into_owned(), seq, self.path.clone())))
+        Ok(Some((String::from_utf8_lossy(definition.name()).into_owned(), seq)))
     }
 }

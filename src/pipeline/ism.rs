@@ -10,7 +10,6 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use super::fasta_jobs::fasta_jobs;
-use super::scan::suffixed;
 use super::tss_windows::{TssSource, TssWindows};
 use super::Progress;
 use crate::annotation::{strip_version, Strand, Tss};
@@ -20,7 +19,7 @@ use crate::ism::{npy, saturate, Saturation, BASES};
 use crate::model::arch::{ALPHABET, N_FEATURES};
 use crate::model::Predictor;
 use crate::output::track::{merge, write_bedgraph, write_bigwig, BaseValue, Combine};
-use crate::output::Output;
+use crate::output::{suffixed, Output};
 
 /// What to mutate.
 pub enum IsmInput<'g> {

@@ -5,7 +5,7 @@
 //! complement is base `a+3499`).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
@@ -15,7 +15,8 @@ use crate::genome::{ContigId, Genome};
 use crate::model::arch::{N_FEATURES, SEQ_LEN};
 use crate::model::Predictor;
 use crate::output::Output;
-use crate::window::{onehot, TSS_INDEX};
+use crate::output::suffixed;
+use crate::window::{self, DOWNSTREAM, TSS_INDEX};
 
 /// A region `chrom:start-end`, 1-based inclusive as samtools writes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,19 +86,11 @@ impl Scan<'_> {
     }
 }
 
+/// The tile `[a, a+10500)` read forward (plus) or reverse-complemented (minus): the window
+/// rule's own cut, with index 7000 at base a+7000 on plus and a+3499 on minus.
 fn tile_job(genome: &mut Genome, contig: ContigId, a: u64, strand: Strand, features: [f32; N_FEATURES]) -> Result<Job<(u64, Strand)>> {
+    let tss = a + if strand == Strand::Plus { TSS_INDEX } else { DOWNSTREAM } as u64;
     let mut window = Vec::with_capacity(SEQ_LEN);
-    genome.fetch_padded(contig, a as i64, (a as usize + SEQ_LEN) as i64, &mut window)?;
-    if strand == Strand::Minus {
-        onehot::reverse_complement(&mut window);
-    }
+    window::cut(genome, contig, tss, strand, &mut window)?;
     Ok(Job { meta: (a, strand), window, features })
-}
-
-/// `PREFIX.suffix`, keeping any directory in the prefix.
-pub fn suffixed(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut s = prefix.as_os_str().to_owned();
-    s.push(".");
-    s.push(suffix);
-    PathBuf::from(s)
 }
