@@ -15,4 +15,5 @@ pub mod ism;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod variants;
 pub mod window;

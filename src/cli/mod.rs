@@ -8,6 +8,7 @@ mod ism;
 mod models;
 mod predict;
 mod scan;
+mod score_variants;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Score every single-base substitution of genes' promoters (or FASTA windows).
     Ism(ism::IsmArgs),
+    /// Score VCF variants against every TSS whose 10.5 kb window they change (alt - ref).
+    ScoreVariants(score_variants::ScoreVariantsArgs),
     /// Fetch and list the published models in the local cache.
     Models(models::ModelsArgs),
 }
@@ -65,6 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(a) => predict::run(a, cli.quiet),
         Command::Scan(a) => scan::run(a, cli.quiet),
         Command::Ism(a) => ism::run(a, cli.quiet),
+        Command::ScoreVariants(a) => score_variants::run(a, cli.quiet),
         Command::Models(a) => models::run(a, cli.quiet),
     }
 }

@@ -1,4 +1,4 @@
-//! TSS -> window jobs, shared by `annotate` and `ism`: resolves the chromosome (aliases),
+//! TSS -> window jobs, shared by `annotate`, `ism` and `score-variants`: resolves the chromosome (aliases),
 //! joins the features and cuts the strand-aware window; counts what it skips.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,8 @@ use crate::annotation::bed::BedTssReader;
 use crate::annotation::gtf::{GtfOptions, GtfTssReader, TssLevel};
 use crate::annotation::Tss;
 use crate::features::FeatureJoin;
-use crate::genome::Genome;
+use crate::genome::{ContigId, Genome};
+use crate::model::arch::N_FEATURES;
 use crate::window;
 
 /// A stream of TSSs in file order.
@@ -61,8 +62,17 @@ impl<'g> TssWindows<'g> {
     /// The job of one TSS, or `Ok(None)` when it is skipped (chromosome absent, features
     /// missing under `skip`).
     pub fn job(&mut self, tss: Tss) -> Result<Option<Job<Tss>>> {
+        let Some((contig, features)) = self.place(&tss)? else { return Ok(None) };
+        let mut window = Vec::new();
+        window::cut(self.genome, contig, tss.pos, tss.strand, &mut window)?;
+        Ok(Some(Job { meta: tss, window, features }))
+    }
+
+    /// The genome contig and features of a TSS, or `Ok(None)` when it is skipped (chromosome
+    /// absent, counted; features missing under `skip`).
+    pub fn place(&mut self, tss: &Tss) -> Result<Option<(ContigId, [f32; N_FEATURES])>> {
         let Some(contig) = self.genome.resolve(&tss.chrom) else {
-            *self.missing_chroms.entry(tss.chrom).or_default() += 1;
+            *self.missing_chroms.entry(tss.chrom.clone()).or_default() += 1;
             return Ok(None);
         };
         let key = match self.key {
@@ -70,10 +80,7 @@ impl<'g> TssWindows<'g> {
             FeatureKey::GeneName => tss.gene_name.as_str(),
             FeatureKey::TranscriptId => tss.transcript_id.as_deref().unwrap_or(&tss.gene_id),
         };
-        let Some(features) = self.features.lookup(key)? else { return Ok(None) };
-        let mut window = Vec::new();
-        window::cut(self.genome, contig, tss.pos, tss.strand, &mut window)?;
-        Ok(Some(Job { meta: tss, window, features }))
+        Ok(self.features.lookup(key)?.map(|features| (contig, features)))
     }
 
     /// End-of-run warnings: missing feature rows, absent chromosomes.

@@ -24,7 +24,11 @@ pub const DOWNSTREAM: usize = SEQ_LEN - TSS_INDEX - 1;
 /// Forward-strand 0-based half-open span `[start, end)` of the window whose index 7000 is
 /// base `p` on `strand`. May run past either chromosome end.
 pub fn span(p: u64, strand: Strand) -> (i64, i64) {
-    let p = p as i64;
+    span_at(p as i64, strand)
+}
+
+/// `span` for a TSS that may lie on a shifted (alt haplotype) coordinate axis.
+pub fn span_at(p: i64, strand: Strand) -> (i64, i64) {
     match strand {
         Strand::Plus => (p - TSS_INDEX as i64, p + (SEQ_LEN - TSS_INDEX) as i64),
         Strand::Minus => (p - DOWNSTREAM as i64, p + TSS_INDEX as i64 + 1),

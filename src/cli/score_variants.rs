@@ -1,0 +1,93 @@
+//! `xpresso score-variants`: arguments and the hand-over to `pipeline::score_variants`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use super::args::{FeatureArgs, ModelArgs, TssArgs};
+use super::{info, warn};
+use crate::genome::Genome;
+use crate::pipeline::score_variants::{ScoreVariants, VariantOutputs};
+use crate::pipeline::tss_windows::TssWindows;
+use crate::variants::reader::VariantReader;
+use crate::variants::score::RefMismatch;
+use crate::variants::tss_index::TssIndex;
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("variants_source").required(true).args(["gtf", "tss_bed"]))]
+pub struct ScoreVariantsArgs {
+    /// Reference FASTA, plain or bgzip-compressed; .fai (and .gzi) are built beside it when missing.
+    #[arg(short, long, value_name = "FASTA")]
+    pub genome: PathBuf,
+
+    #[command(flatten)]
+    pub tss: TssArgs,
+
+    /// Variants: VCF or BCF, plain, gzip or bgzip. With bgzip and a .tbi/.csi index beside it,
+    /// only the TSS windows' regions are read (see --no-index).
+    #[arg(long, value_name = "VCF")]
+    pub vcf: PathBuf,
+
+    #[command(flatten)]
+    pub features: FeatureArgs,
+
+    /// Annotated VCF (`-` = stdout, `.gz`/`.bgz` = bgzip): the input records with INFO
+    /// XPRESSO, XPRESSO_MAXABS and XPRESSO_REF_MISMATCH added.
+    #[arg(short, long, default_value = "-", value_name = "VCF")]
+    pub output: PathBuf,
+
+    /// Also write a TSV with one row per ALT allele x TSS (`.gz` = bgzip).
+    #[arg(long, value_name = "TSV")]
+    pub tsv: Option<PathBuf>,
+
+    /// A record whose REF differs from the genome: `skip` (count it, flag it in the outputs,
+    /// go on) or `error` (stop, naming the record).
+    #[arg(long, value_enum, default_value_t = RefMismatch::Skip, value_name = "POLICY")]
+    pub ref_mismatch: RefMismatch,
+
+    /// Read the whole VCF even when it has an index: every record is copied to the output,
+    /// including those outside every TSS window (which carry no XPRESSO key).
+    #[arg(long)]
+    pub no_index: bool,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
+    let started = Instant::now();
+    let (model, model_path) = args.model.load()?;
+    let mut genome = Genome::open(&args.genome)?;
+    let source = args.tss.source().context("score-variants needs --gtf or --tss-bed")?;
+    let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
+    let index = TssIndex::load(&mut windows, &source)?;
+    let tss_warnings = windows.warnings();
+    if index.is_empty() {
+        bail!("no TSS of the annotation lies on a chromosome of the genome {}", args.genome.display());
+    }
+    let reader = VariantReader::open(&args.vcf)?;
+    let command: Vec<String> = std::env::args().collect();
+    let scoring = ScoreVariants {
+        predictor: model.as_ref(),
+        batch_size: args.model.batch_size,
+        ref_mismatch: args.ref_mismatch,
+        use_index: !args.no_index,
+        quiet,
+        provenance: vec![
+            format!("xpressoVersion={}", env!("CARGO_PKG_VERSION")),
+            format!("xpressoModel={}", model_path.display()),
+            format!("xpressoCommand={}", command.join(" ")),
+        ],
+    };
+    let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv };
+    let summary = scoring.run(&mut genome, &index, reader, &outputs)?;
+    let (line, warnings) = summary.report();
+    for w in tss_warnings.iter().chain(&warnings) {
+        warn(w);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    info(quiet, &format!("{line}; {} TSS windows; {secs:.1} s", index.len()));
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! `score-variants`: streams a VCF/BCF (all of it, or through its index only the TSS windows'
+//! regions) through the chunked `Scorer` and writes the annotated VCF and the optional TSV.
+//! Memory is bounded by one chunk and the reference cache, whatever the VCF size.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Progress;
+use crate::genome::Genome;
+use crate::model::Predictor;
+use crate::output::Output;
+use crate::variants::allele::SkipReason;
+use crate::variants::reader::VariantReader;
+use crate::variants::score::{Counts, RefMismatch, Scored, Scorer, Status};
+use crate::variants::tss_index::TssIndex;
+use crate::variants::{tsv_out, vcf_out};
+
+pub struct VariantOutputs {
+    /// Annotated VCF (`-` = stdout, `.gz` = bgzip).
+    pub vcf: PathBuf,
+    pub tsv: Option<PathBuf>,
+}
+
+pub struct ScoreVariants<'a> {
+    pub predictor: &'a dyn Predictor,
+    pub batch_size: usize,
+    pub ref_mismatch: RefMismatch,
+    /// Use a tabix/CSI index when there is one (visit only the windows' regions).
+    pub use_index: bool,
+    pub quiet: bool,
+    /// `##` lines for the VCF header (without the `##`).
+    pub provenance: Vec<String>,
+}
+
+/// What a run did, for the summary and the tests.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub via_index: bool,
+    pub records: u64,
+    pub scored_records: u64,
+    pub pairs: u64,
+    pub outside_windows: u64,
+    pub ref_mismatches: u64,
+    pub unknown_chroms: BTreeMap<String, u64>,
+    pub skipped_alleles: BTreeMap<SkipReason, u64>,
+    pub counts: Counts,
+}
+
+impl Summary {
+    fn add(&mut self, s: &Scored) {
+        self.records += 1;
+        self.pairs += s.pairs.len() as u64;
+        match &s.status {
+            Status::Scored => self.scored_records += 1,
+            Status::OutsideWindows => self.outside_windows += 1,
+            Status::UnknownChrom => *self.unknown_chroms.entry(s.record.chrom.clone()).or_default() += 1,
+            Status::RefMismatch { .. } => self.ref_mismatches += 1,
+        }
+        for (_, reason) in &s.skipped {
+            *self.skipped_alleles.entry(*reason).or_default() += 1;
+        }
+    }
+
+    /// The lines printed at the end of a run: what was scored, then what was not and why.
+    pub fn report(&self) -> (String, Vec<String>) {
+        let info = format!(
+            "{} records{}: {} scored ({} allele x TSS pairs: {} SNVs by the cone, {} by full windows; {} reference windows), {} outside every TSS window",
+            self.records,
+            if self.via_index { " (visited through the index)" } else { "" },
+            self.scored_records,
+            self.pairs,
+            self.counts.snv_pairs,
+            self.counts.window_pairs,
+            self.counts.references,
+            self.outside_windows
+        );
+        let mut warnings = Vec::new();
+        if self.ref_mismatches > 0 {
+            warnings.push(format!("{} records have a REF that differs from the genome: not scored, flagged XPRESSO_REF_MISMATCH (wrong assembly?)", self.ref_mismatches));
+        }
+        for (chrom, n) in &self.unknown_chroms {
+            warnings.push(format!("chromosome {chrom} of the VCF is not in the genome (nor an alias): {n} records not scored"));
+        }
+        for (reason, n) in &self.skipped_alleles {
+            warnings.push(format!("{n} ALT alleles skipped: {}", reason.describe()));
+        }
+        (info, warnings)
+    }
+}
+
+impl ScoreVariants<'_> {
+    pub fn run(&self, genome: &mut Genome, index: &TssIndex, mut reader: VariantReader, outputs: &VariantOutputs) -> Result<Summary> {
+        let mut summary = Summary::default();
+        if self.use_index {
+            if let Some(vcf_index) = reader.find_index()? {
+                reader.restrict(vcf_index, |name| genome.resolve(name).map(|c| index.regions(c)).unwrap_or_default())?;
+                summary.via_index = true;
+            }
+        }
+        let mut vcf = Output::create(&outputs.vcf)?;
+        for line in vcf_out::header(&reader.header_lines, &self.provenance) {
+            writeln!(vcf, "{line}")?;
+        }
+        let mut tsv = outputs.tsv.as_deref().map(Output::create).transpose()?;
+        if let Some(t) = &mut tsv {
+            writeln!(t, "{}", tsv_out::HEADER)?;
+        }
+        let progress = Progress::new(self.quiet, None, "records");
+        let mut scorer = Scorer::new(self.predictor, index, self.batch_size, self.ref_mismatch);
+        let path = reader.path().to_path_buf();
+        let mut write = |chunk: Vec<Scored>, summary: &mut Summary| -> Result<()> {
+            progress.inc(chunk.len() as u64);
+            for s in &chunk {
+                summary.add(s);
+                writeln!(vcf, "{}", vcf_out::annotate_line(s, index))?;
+                if let Some(t) = &mut tsv {
+                    tsv_out::write_rows(t, s, index)?;
+                }
+            }
+            Ok(())
+        };
+        while let Some(record) = reader.next_record()? {
+            scorer.push(genome, record, &path)?;
+            if scorer.is_full() {
+                write(scorer.flush(), &mut summary)?;
+            }
+        }
+        write(scorer.flush(), &mut summary)?;
+        progress.finish();
+        summary.counts = scorer.counts.clone();
+        vcf.finish()?;
+        if let Some(t) = tsv {
+            t.finish()?;
+        }
+        Ok(summary)
+    }
+}

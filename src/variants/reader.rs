@@ -1,0 +1,344 @@
+//! Variant input through noodles: VCF or BCF, plain, gzip or bgzip (detected by content, even
+//! nested as in `ref.bcf.gz`), streamed one record at a time as a VCF text line (BCF records
+//! are rendered as VCF by noodles' writer; VCF lines are kept byte for byte). A bgzip file with
+//! a tabix (`.tbi`) or CSI (`.csi`) index beside it can instead be read region by region, so
+//! only the records near TSSs are visited.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use flate2::read::MultiGzDecoder;
+use noodles::bgzf::{self, VirtualPosition};
+use noodles::core::region::Interval;
+use noodles::core::Position;
+use noodles::csi::{self, BinningIndex};
+use noodles::{bcf, vcf};
+
+/// One VCF record: its text and the fields scoring needs.
+#[derive(Clone, Debug)]
+pub struct VariantRecord {
+    /// The VCF line, without the newline.
+    pub line: String,
+    /// 1-based line in the file, when read as a stream of VCF text.
+    pub line_no: Option<u64>,
+    pub chrom: String,
+    /// 1-based POS.
+    pub pos: u64,
+    pub reference: String,
+    pub alts: Vec<String>,
+}
+
+impl VariantRecord {
+    /// Parses a VCF text line with noodles.
+    pub fn parse(line: String, line_no: Option<u64>) -> io::Result<Self> {
+        let record = vcf::Record::try_from(line.as_bytes())?;
+        let pos = match record.variant_start() {
+            Some(p) => p?.get() as u64,
+            None => return Err(io::Error::new(io::ErrorKind::InvalidData, "POS 0 (telomere) cannot be scored")),
+        };
+        let reference = record.reference_bases().to_string();
+        if reference.is_empty() || reference == "." {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "REF is empty"));
+        }
+        let alts = match record.alternate_bases().as_ref() {
+            "" => vec![".".to_string()],
+            a => a.split(',').map(String::from).collect(),
+        };
+        let chrom = record.reference_sequence_name().to_string();
+        Ok(VariantRecord { line, line_no, chrom, pos, reference, alts })
+    }
+
+    /// 1-based position of the last REF base.
+    pub fn end(&self) -> u64 {
+        self.pos + self.reference.len() as u64 - 1
+    }
+
+    /// `file:line` or `chrom:pos`, for messages.
+    pub fn locus(&self, path: &Path) -> String {
+        match self.line_no {
+            Some(n) => format!("{}:{n} ({}:{})", path.display(), self.chrom, self.pos),
+            None => format!("{} at {}:{}", path.display(), self.chrom, self.pos),
+        }
+    }
+}
+
+/// An open VCF or BCF.
+pub struct VariantReader {
+    path: PathBuf,
+    is_bcf: bool,
+    is_bgzf: bool,
+    pub header: vcf::Header,
+    /// The header as VCF text lines (`##...` then `#CHROM...`).
+    pub header_lines: Vec<String>,
+    body: Body,
+}
+
+enum Body {
+    Text { lines: Box<dyn BufRead + Send>, line_no: u64, pending: Option<String> },
+    Bcf { reader: bcf::io::Reader<Box<dyn BufRead + Send>> },
+    Indexed(Box<Indexed>),
+}
+
+impl VariantReader {
+    /// Opens `path` and reads its header.
+    pub fn open(path: &Path) -> Result<Self> {
+        let what = || format!("cannot read VCF/BCF {}", path.display());
+        let file = File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?;
+        let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
+        let is_bgzf = is_bgzf(reader.fill_buf().with_context(what)?);
+        while reader.fill_buf().with_context(what)?.starts_with(&[0x1f, 0x8b]) {
+            reader = Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader)));
+        }
+        let bad = |e: io::Error| anyhow::anyhow!("{}: invalid header: {}", path.display(), crate::input::read_error(&e));
+        if reader.fill_buf().with_context(what)?.starts_with(b"BCF\x02") {
+            let mut reader = bcf::io::Reader::from(reader);
+            let header = reader.read_header().map_err(bad)?;
+            let header_lines = render_header(&header)?;
+            return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body: Body::Bcf { reader } });
+        }
+        let (header_lines, line_no) = read_text_header(&mut reader, path)?;
+        let header = (header_lines.join("\n") + "\n").parse::<vcf::Header>().map_err(|e| anyhow::anyhow!("{}: invalid VCF header: {e}", path.display()))?;
+        let body = Body::Text { lines: reader, line_no, pending: None };
+        Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The tabix or CSI index beside the file, when the file is bgzip and one exists.
+    pub fn find_index(&self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
+        if !self.is_bgzf {
+            return Ok(None);
+        }
+        let (tbi, csi_path) = (crate::output::suffixed(&self.path, "tbi"), crate::output::suffixed(&self.path, "csi"));
+        let index: Box<dyn BinningIndex + Send> = if !self.is_bcf && tbi.exists() {
+            Box::new(noodles::tabix::fs::read(&tbi).with_context(|| format!("cannot read index {}", tbi.display()))?)
+        } else if csi_path.exists() {
+            Box::new(csi::fs::read(&csi_path).with_context(|| format!("cannot read index {}", csi_path.display()))?)
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(index))
+    }
+
+    /// Switches to reading only the records that overlap `regions`: per index reference
+    /// sequence name, sorted disjoint 1-based inclusive intervals. Each record is read once.
+    pub fn restrict(&mut self, index: Box<dyn BinningIndex + Send>, regions: impl Fn(&str) -> Vec<(u64, u64)>) -> Result<()> {
+        let names = self.index_names(index.as_ref());
+        let mut visits = VecDeque::new();
+        for (ref_id, name) in names.iter().enumerate() {
+            let mut prev_end = 0;
+            for (start, end) in regions(name) {
+                visits.push_back(Visit { ref_id, name: name.clone(), start, end, prev_end });
+                prev_end = end;
+            }
+        }
+        let file = File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+        let reader = bgzf::io::Reader::new(file);
+        let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader)) } else { Source::Text(reader) };
+        self.body = Body::Indexed(Box::new(Indexed { source, index, visits, chunks: VecDeque::new(), visit: None, line: String::new() }));
+        Ok(())
+    }
+
+    /// Names of the index's reference sequences, in index order.
+    fn index_names(&self, index: &dyn BinningIndex) -> Vec<String> {
+        match index.header() {
+            Some(h) => h.reference_sequence_names().iter().map(|n| String::from_utf8_lossy(n.as_ref()).into_owned()).collect(),
+            None => self.header.contigs().keys().map(|k| k.to_string()).collect(),
+        }
+    }
+
+    /// The next record, or `None` at the end.
+    pub fn next_record(&mut self) -> Result<Option<VariantRecord>> {
+        let path = &self.path;
+        match &mut self.body {
+            Body::Text { lines, line_no, pending } => {
+                let line = match pending.take() {
+                    Some(l) => Some(l),
+                    None => read_line(lines.as_mut(), path, *line_no + 1)?,
+                };
+                let Some(line) = line else { return Ok(None) };
+                *line_no += 1;
+                parse_at(line, Some(*line_no), path).map(Some)
+            }
+            Body::Bcf { reader } => {
+                let mut record = bcf::Record::default();
+                let n = reader.read_record(&mut record).map_err(|e| anyhow::anyhow!("{}: invalid BCF record: {}", path.display(), crate::input::read_error(&e)))?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                parse_at(bcf_line(&self.header, &record, path)?, None, path).map(Some)
+            }
+            Body::Indexed(ix) => ix.next(&self.header, path),
+        }
+    }
+}
+
+fn parse_at(line: String, line_no: Option<u64>, path: &Path) -> Result<VariantRecord> {
+    VariantRecord::parse(line, line_no).map_err(|e| match line_no {
+        Some(n) => anyhow::anyhow!("{}:{n}: invalid VCF record: {e}", path.display()),
+        None => anyhow::anyhow!("{}: invalid record: {e}", path.display()),
+    })
+}
+
+/// A BCF record as a VCF text line.
+fn bcf_line(header: &vcf::Header, record: &bcf::Record, path: &Path) -> Result<String> {
+    use vcf::variant::io::Write as _;
+    let mut writer = vcf::io::Writer::new(Vec::with_capacity(256));
+    writer.write_variant_record(header, record).map_err(|e| anyhow::anyhow!("{}: cannot render a BCF record as VCF: {e}", path.display()))?;
+    let mut bytes = writer.into_inner();
+    while bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    String::from_utf8(bytes).with_context(|| format!("{}: a BCF record is not UTF-8", path.display()))
+}
+
+fn render_header(header: &vcf::Header) -> Result<Vec<String>> {
+    let mut writer = vcf::io::Writer::new(Vec::new());
+    writer.write_header(header)?;
+    Ok(String::from_utf8(writer.into_inner())?.lines().map(String::from).collect())
+}
+
+fn is_bgzf(head: &[u8]) -> bool {
+    head.len() >= 16 && head[..2] == [0x1f, 0x8b] && head[3] & 4 != 0 && head[12..14] == *b"BC"
+}
+
+/// Reads one line without its newline; `None` at the end of the file.
+fn read_line(reader: &mut dyn BufRead, path: &Path, line_no: u64) -> Result<Option<String>> {
+    let mut line = String::new();
+    let n = reader.read_line(&mut line).map_err(|e| anyhow::anyhow!("{}:{line_no}: {}", path.display(), crate::input::read_error(&e)))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    while line.ends_with(['\n', '\r']) {
+        line.pop();
+    }
+    Ok(Some(line))
+}
+
+/// The `#` lines up to and including `#CHROM`; returns them and the number of lines read.
+fn read_text_header(reader: &mut dyn BufRead, path: &Path) -> Result<(Vec<String>, u64)> {
+    let mut lines = Vec::new();
+    loop {
+        let Some(line) = read_line(reader, path, lines.len() as u64 + 1)? else {
+            bail!("{}: not a VCF: no #CHROM header line", path.display());
+        };
+        if lines.is_empty() && !line.starts_with("##fileformat=VCF") {
+            bail!("{}: not a VCF: the first line is not ##fileformat=VCFv4.x", path.display());
+        }
+        let last = line.starts_with("#CHROM");
+        if !line.starts_with('#') {
+            bail!("{}:{}: record before the #CHROM header line", path.display(), lines.len() + 1);
+        }
+        lines.push(line);
+        if last {
+            let n = lines.len() as u64;
+            return Ok((lines, n));
+        }
+    }
+}
+
+/// Region-by-region reading through an index.
+struct Indexed {
+    source: Source,
+    index: Box<dyn BinningIndex + Send>,
+    visits: VecDeque<Visit>,
+    chunks: VecDeque<csi::binning_index::index::reference_sequence::bin::Chunk>,
+    visit: Option<Visit>,
+    line: String,
+}
+
+enum Source {
+    Text(bgzf::io::Reader<File>),
+    Bcf(bcf::io::Reader<bgzf::io::Reader<File>>),
+}
+
+/// One region to read: 1-based inclusive, and the end of the previous region of the same
+/// sequence (a record reaching back into it was already read there).
+struct Visit {
+    ref_id: usize,
+    name: String,
+    start: u64,
+    end: u64,
+    prev_end: u64,
+}
+
+impl Indexed {
+    fn next(&mut self, header: &vcf::Header, path: &Path) -> Result<Option<VariantRecord>> {
+        loop {
+            if self.visit.is_none() || self.chunks.is_empty() {
+                let Some(visit) = self.visits.pop_front() else { return Ok(None) };
+                let interval = Interval::from(Position::try_from(visit.start as usize)?..=Position::try_from(visit.end as usize)?);
+                self.chunks = self.index.query(visit.ref_id, interval).with_context(|| format!("{}: index query failed", path.display()))?.into();
+                self.visit = Some(visit);
+                if let Some(chunk) = self.chunks.front() {
+                    self.seek(chunk.start())?;
+                }
+                continue;
+            }
+            let chunk_end = self.chunks.front().expect("checked above").end();
+            if self.position() >= chunk_end {
+                self.chunks.pop_front();
+                if let Some(chunk) = self.chunks.front() {
+                    let start = chunk.start();
+                    self.seek(start)?;
+                }
+                continue;
+            }
+            let Some(record) = self.read(header, path)? else {
+                self.chunks.clear();
+                continue;
+            };
+            let visit = self.visit.as_ref().expect("set above");
+            // a record starting in or before the previous region of this sequence also
+            // overlaps it (it reaches this one), so it was read there
+            if record.chrom != visit.name || record.end() < visit.start || record.pos <= visit.prev_end {
+                continue;
+            }
+            if record.pos > visit.end {
+                self.chunks.clear(); // sorted: nothing further overlaps this region
+                continue;
+            }
+            return Ok(Some(record));
+        }
+    }
+
+    fn position(&self) -> VirtualPosition {
+        match &self.source {
+            Source::Text(r) => r.virtual_position(),
+            Source::Bcf(r) => r.get_ref().virtual_position(),
+        }
+    }
+
+    fn seek(&mut self, pos: VirtualPosition) -> Result<()> {
+        match &mut self.source {
+            Source::Text(r) => r.seek(pos)?,
+            Source::Bcf(r) => r.get_mut().seek(pos)?,
+        };
+        Ok(())
+    }
+
+    fn read(&mut self, header: &vcf::Header, path: &Path) -> Result<Option<VariantRecord>> {
+        let line = match &mut self.source {
+            Source::Text(r) => {
+                self.line.clear();
+                if r.read_line(&mut self.line).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), crate::input::read_error(&e)))? == 0 {
+                    return Ok(None);
+                }
+                self.line.trim_end_matches(['\n', '\r']).to_string()
+            }
+            Source::Bcf(r) => {
+                let mut record = bcf::Record::default();
+                if r.read_record(&mut record).map_err(|e| anyhow::anyhow!("{}: invalid BCF record: {e}", path.display()))? == 0 {
+                    return Ok(None);
+                }
+                bcf_line(header, &record, path)?
+            }
+        };
+        parse_at(line, None, path).map(Some)
+    }
+}
