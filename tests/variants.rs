@@ -377,3 +377,50 @@ fn bcftools_reads_and_filters_the_output() {
     let samples = bcftools(&["query", "-f", "[%GT:%AD ]\n", "-i", "ID=\"snv3\"", &out]);
     assert_eq!(samples.trim(), "0/1:3,4 1|1:0,7");
 }
+
+#[test]
+fn cone_scores_of_the_library_equal_full_forward_passes_within_1e_5() {
+    use xpresso::annotation::gtf::{GtfOptions, TssLevel};
+    use xpresso::features::{FeatureJoin, MissingFeatures};
+    use xpresso::genome::Genome;
+    use xpresso::pipeline::tss_windows::{FeatureKey, TssSource, TssWindows};
+    use xpresso::variants::reader::VariantReader;
+    use xpresso::variants::score::{RefMismatch, Scorer};
+    use xpresso::variants::tss_index::TssIndex;
+
+    let f = fixture();
+    let vcf = PathBuf::from(f.write_vcf("v.vcf", &f.records));
+    let model = NativeModel::new(Weights::from_h5(&human_model()).unwrap());
+    let mut genome = Genome::open(&f.root.join("g.fa")).unwrap();
+    let source = TssSource::Gtf(f.root.join("g.gtf"), GtfOptions { level: TssLevel::Gene, gene_types: vec![] });
+    let mut windows = TssWindows::new(&mut genome, FeatureJoin::new(None, MissingFeatures::Zero), FeatureKey::GeneId);
+    let index = TssIndex::load(&mut windows, &source).unwrap();
+    drop(windows);
+    let mut reader = VariantReader::open(&vcf).unwrap();
+    let mut scorer = Scorer::new(&model, &index, 32, RefMismatch::Skip);
+    let mut scored = Vec::new();
+    while let Some(r) = reader.next_record().unwrap() {
+        scorer.push(&mut genome, r, &vcf).unwrap();
+        if scorer.is_full() {
+            scored.extend(scorer.flush());
+        }
+    }
+    scored.extend(scorer.flush());
+    let mut scratch = Scratch::default();
+    let (mut snvs, mut max_diff) = (0, 0f32);
+    for s in &scored {
+        for p in &s.pairs {
+            let e = index.get(p.tss);
+            let minus = e.tss.strand == xpresso::annotation::Strand::Minus;
+            let (start, r, a) = minimal(s.record.pos as usize, &s.record.reference, &s.record.alts[p.allele]);
+            let brute = model.forward(&alt_window(&f.chrom, e.tss.pos as i64, minus, start, r.len(), &a), &[0.0; 6], &mut scratch);
+            let reference = model.forward(&window_of(&f.chrom, e.tss.pos as i64, minus), &[0.0; 6], &mut scratch);
+            assert!((p.reference - reference).abs() < 1e-5);
+            max_diff = max_diff.max((p.alt - brute).abs());
+            snvs += (r.len() == 1 && a.len() == 1) as usize;
+        }
+    }
+    assert!(snvs > 300, "{snvs} SNV pairs went through the cone");
+    assert!(max_diff < 1e-5, "largest |cone - forward| = {max_diff}");
+    assert!(scorer.counts.snv_pairs as usize == snvs && scorer.counts.references < 10, "each reference window run once: {:?}", scorer.counts);
+}
