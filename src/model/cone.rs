@@ -9,6 +9,7 @@
 
 use super::arch::*;
 use super::native::{conv1_bin, dense1, head_from_dense1, Scratch, CODE_PAD_LEFT};
+use crate::window::onehot::base_code;
 use super::NativeModel;
 
 /// Cached activations of one reference window.
@@ -130,4 +131,60 @@ fn substitution(m: &NativeModel, r: &Reference, pos: usize, code: u8, s: &mut Co
         }
     }
     head_from_dense1(m.weights(), &h1)
+}
+
+/// Per-thread buffers for `NativeModel::partial`.
+pub struct PartialScratch {
+    codes: Vec<u8>,
+    pool1: Vec<f32>,
+    conv2: Vec<f32>,
+}
+
+impl Default for PartialScratch {
+    fn default() -> Self {
+        let s = Scratch::default();
+        PartialScratch { codes: s.codes, pool1: s.pool1, conv2: s.conv2 }
+    }
+}
+
+impl NativeModel {
+    /// Prediction of `window`, a variant of the reference window `r` (an indel shifts one
+    /// side of it), recomputing only what lies over the span where the two differ: the conv1
+    /// bins of that span, conv2 rows within reach of them, their pool2 bins, and dense_1 from
+    /// its cached pre-activation. Equals a full forward pass up to float rounding.
+    pub fn partial(&self, r: &Reference, window: &[u8], s: &mut PartialScratch) -> f32 {
+        assert_eq!(window.len(), SEQ_LEN, "window must be {SEQ_LEN} bp");
+        for (c, &b) in s.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN].iter_mut().zip(window) {
+            *c = base_code(b);
+        }
+        let new = &s.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN];
+        let old = &r.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN];
+        let Some(first) = new.iter().zip(old).position(|(a, b)| a != b) else { return r.prediction };
+        let last = SEQ_LEN - 1 - new.iter().rev().zip(old.iter().rev()).position(|(a, b)| a != b).expect("they differ");
+        let (b0, b1) = (first.saturating_sub(K1 - 1 - PAD1) / POOL1, (last + PAD1).min(SEQ_LEN - 1) / POOL1);
+        s.pool1.copy_from_slice(&r.pool1);
+        let (lo, hi) = self.tables();
+        for bin in b0..=b1 {
+            conv1_bin(lo, hi, &s.codes, bin, &mut s.pool1[(PAD2 + bin) * C1..][..C1]);
+        }
+        let (j0, j1) = (b0.saturating_sub(PAD2), (b1 + PAD2).min(L1 - 1));
+        s.conv2.copy_from_slice(&r.conv2);
+        self.conv2_rows(&s.pool1, &mut s.conv2, j0..j1 + 1);
+        let mut h1 = r.h1;
+        let dense1_kernel = &self.weights().dense1_kernel;
+        let mut pooled = [0f32; C2];
+        for t in j0 / POOL2..=j1 / POOL2 {
+            pooled.fill(0.0);
+            for row in s.conv2[t * POOL2 * C2..(t + 1) * POOL2 * C2].chunks_exact(C2) {
+                pooled.iter_mut().zip(row).for_each(|(p, v)| *p = p.max(*v));
+            }
+            for (o, (&new, &old)) in pooled.iter().zip(&r.flat[t * C2..(t + 1) * C2]).enumerate() {
+                let d = new - old;
+                if d != 0.0 {
+                    h1.iter_mut().zip(&dense1_kernel[(t * C2 + o) * D1..][..D1]).for_each(|(h, w)| *h += d * w);
+                }
+            }
+        }
+        head_from_dense1(self.weights(), &h1)
+    }
 }

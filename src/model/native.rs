@@ -93,28 +93,34 @@ impl NativeModel {
     }
 
     pub(super) fn conv2_preactivation(&self, pool1: &[f32], conv2: &mut [f32]) {
+        self.conv2_rows(pool1, conv2, 0..L1);
+    }
+
+    /// Rows `rows` of the conv2 pre-activation (bias included), the others left as they are.
+    pub(super) fn conv2_rows(&self, pool1: &[f32], conv2: &mut [f32], rows: std::ops::Range<usize>) {
         let w = &self.weights;
-        assert!(pool1.len() == (L1 + 2 * PAD2) * C1 && conv2.len() == L1 * C2);
-        for row in conv2.chunks_exact_mut(C2) {
+        assert!(pool1.len() == (L1 + 2 * PAD2) * C1 && conv2.len() == L1 * C2 && rows.end <= L1 && rows.start < rows.end);
+        let out = &mut conv2[rows.start * C2..rows.end * C2];
+        for row in out.chunks_exact_mut(C2) {
             row.copy_from_slice(&w.conv2_bias);
         }
-        // SAFETY: A is read with row stride C1 over L1 rows of K2*C1 floats; the last row read
-        // ends at (L1-1)*C1 + K2*C1 = (L1 + 2*PAD2)*C1, the length of `pool1` (asserted). B and
-        // C are dense row-major buffers of exactly the sizes given.
+        // SAFETY: A is read with row stride C1 over the rows' K2*C1 floats from padded row
+        // `rows.start`; the last row read ends at (rows.end-1)*C1 + K2*C1 <= (L1 + 2*PAD2)*C1,
+        // the length of `pool1` (asserted). B and C are dense row-major buffers of the sizes given.
         unsafe {
             matrixmultiply::sgemm(
-                L1,
+                rows.end - rows.start,
                 K2 * C1,
                 C2,
                 1.0,
-                pool1.as_ptr(),
+                pool1.as_ptr().add(rows.start * C1),
                 C1 as isize,
                 1,
                 w.conv2_kernel.as_ptr(),
                 C2 as isize,
                 1,
                 1.0,
-                conv2.as_mut_ptr(),
+                out.as_mut_ptr(),
                 C2 as isize,
                 1,
             );

@@ -67,7 +67,7 @@ impl Summary {
     /// The lines printed at the end of a run: what was scored, then what was not and why.
     pub fn report(&self) -> (String, Vec<String>) {
         let info = format!(
-            "{} records{}: {} scored ({} allele x TSS pairs: {} SNVs by the cone, {} by full windows; {} reference windows), {} outside every TSS window",
+            "{} records{}: {} scored ({} allele x TSS pairs: {} SNVs by the cone, {} other alleles by their alt windows; {} reference windows), {} outside every TSS window",
             self.records,
             if self.via_index { " (visited through the index)" } else { "" },
             self.scored_records,

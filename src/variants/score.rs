@@ -3,7 +3,8 @@
 //! checked against the genome, and every allele x TSS pair becomes a task. Then, spread over
 //! threads: reference windows new to the cache are run once (cone activations for the native
 //! model), SNVs go through the incremental cone (`model::cone`), every other allele (MNV,
-//! indel, N) through a full forward pass of its alt window. Reference windows stay cached
+//! indel, N) through its alt window, recomputed from the cached reference over the span
+//! where the two differ (a full forward pass on other backends). Reference windows stay cached
 //! while variants near them stream by, and are dropped once the stream has passed them.
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use super::alt_window::{alt_window, on_strand, window_index};
 use super::reader::VariantRecord;
 use super::tss_index::TssIndex;
 use crate::genome::{ContigId, Genome};
-use crate::model::cone::Reference;
+use crate::model::cone::{PartialScratch, Reference};
 use crate::model::{ModelInput, Predictor};
 use crate::window::onehot::{base_code, reverse_complement};
 use crate::annotation::Strand;
@@ -323,8 +324,25 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// Other alleles: their alt windows predicted in batches.
+    /// Other alleles: on the native model, each alt window recomputed from its cached
+    /// reference over the span where they differ (`NativeModel::partial`), in parallel;
+    /// otherwise whole windows predicted in batches.
     fn score_windows(&mut self, windows: Vec<(usize, Task)>) {
+        if let Some(native) = self.predictor.as_native() {
+            let (records, cache) = (&self.records, &self.cache);
+            let results: Vec<(usize, usize, f32)> = windows
+                .par_iter()
+                .map_init(PartialScratch::default, |scratch, (record, task)| {
+                    let Task::Window { pair, window } = task else { unreachable!("partitioned") };
+                    let cone = cache[&records[*record].pairs[*pair].tss].cone.as_ref().expect("native references have cones");
+                    (*record, *pair, native.partial(cone, window, scratch))
+                })
+                .collect();
+            for (record, pair, alt) in results {
+                self.records[record].pairs[pair].alt = alt;
+            }
+            return;
+        }
         for batch in windows.chunks(self.batch_size) {
             let inputs: Vec<ModelInput> = batch
                 .iter()
