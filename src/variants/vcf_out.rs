@@ -20,7 +20,7 @@ pub fn header(input: &[String], provenance: &[String]) -> Vec<String> {
     let (chrom_line, rest) = input.split_last().expect("a VCF header ends with #CHROM");
     let mut out: Vec<String> = rest.iter().filter(|l| !own(l)).cloned().collect();
     out.push(format!(
-        "##INFO=<ID={KEY},Number=.,Type=String,Description=\"Xpresso predicted expression change, one entry per ALT allele and TSS whose 10.5 kb window the allele changes. Format: {ENTRY_FIELDS}. TSS_distance: bp from the TSS to POS on the gene's strand (negative upstream); predictions in the model's units (log10 expression, z-scored); Delta = Alt - Ref\">"
+        "##INFO=<ID={KEY},Number=.,Type=String,Description=\"Xpresso predicted expression change (model units; Delta = Alt - Ref) per ALT allele and TSS whose 10.5 kb window the allele changes; TSS_distance is bp from the TSS to POS on the gene's strand, negative upstream. Format: {ENTRY_FIELDS}\">"
     ));
     out.push(format!("##INFO=<ID={KEY_MAXABS},Number=A,Type=Float,Description=\"Xpresso: per ALT allele, the largest |Delta| over the TSSs it touches (. when it touches none or was not scored)\">"));
     out.push(format!("##INFO=<ID={KEY_MISMATCH},Number=0,Type=Flag,Description=\"Xpresso: REF differs from the reference genome, so the record was not scored\">"));
