@@ -157,7 +157,8 @@ fn outputs_gz_tracks_and_thread_independence() {
     let two = f.path("two.tsv.gz");
     let (bed, bg) = (f.path("genes.bed"), f.path("genes.bedGraph"));
     run_ok(&[&base[..], &["-t", "1", "-o", &one]].concat());
-    run_ok(&[&base[..], &["-t", "2", "-o", &two, "--bed", &bed, "--bedgraph", &bg]].concat());
+    let bw = f.path("genes.bw");
+    run_ok(&[&base[..], &["-t", "2", "-o", &two, "--bed", &bed, "--bedgraph", &bg, "--bigwig", &bw]].concat());
     let plain = std::fs::read_to_string(&one).unwrap();
     let mut gz = String::new();
     std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&two).unwrap()), &mut gz).unwrap();
@@ -175,7 +176,18 @@ fn outputs_gz_tracks_and_thread_independence() {
     sorted.sort();
     assert_eq!(starts, sorted, "BED sorted by chrom then start");
     assert_eq!(bed_lines[0].split('\t').collect::<Vec<_>>()[..4], ["1", "100", "101", "G3"]);
-    assert_eq!(std::fs::read_to_string(&bg).unwrap().lines().count(), 5);
+    let bedgraph = std::fs::read_to_string(&bg).unwrap();
+    assert_eq!(bedgraph.lines().count(), 5);
+    // the bigWig holds the bedGraph's values, under the FASTA's chromosome names and sizes
+    let mut reader = bigtools::BigWigRead::open_file(&bw).unwrap();
+    let chroms: Vec<(String, u32)> = reader.chroms().iter().map(|c| (c.name.clone(), c.length)).collect();
+    for line in bedgraph.lines() {
+        let c: Vec<&str> = line.split('\t').collect();
+        let name = &chroms.iter().find(|(n, _)| n == c[0] || *n == format!("chr{}", c[0])).unwrap_or_else(|| panic!("{} in {chroms:?}", c[0])).0;
+        let start: u32 = c[1].parse().unwrap();
+        let v = reader.values(name, start, start + 1).unwrap()[0];
+        assert!((v - c[3].parse::<f32>().unwrap()).abs() < 2e-6, "{line}: bigWig {v}");
+    }
     assert_no_partials(&f.root);
 }
 

@@ -74,6 +74,7 @@ fn scan_tiles_both_strands() {
     let (status, _, stderr) = xpresso(&[
         "scan", "-q", "-m", &model(), "--genome", &dir.path().join("g.fa.gz").to_string_lossy(),
         "--region", "5:1,001-22,000", "--step", "500", "--offset", "1", "-o", &prefix.to_string_lossy(),
+        "--bigwig", &prefix.to_string_lossy(),
     ]);
     assert!(status.success(), "{stderr}");
     let plus = std::fs::read_to_string(dir.path().join("locus.plus.bedGraph")).unwrap();
@@ -91,6 +92,19 @@ fn scan_tiles_both_strands() {
         assert_eq!(m[..3], ["chr5".to_string(), (a + 3250).to_string(), (a + 3750).to_string()]);
         assert!((p[3].parse::<f32>().unwrap() - 1.0 - pf[i]).abs() < 2e-6);
         assert!((m[3].parse::<f32>().unwrap() - 1.0 - pr[i]).abs() < 2e-6);
+    }
+    // the bigWigs hold the same intervals and values, chromosome sized from the FASTA index
+    for (strand, bedgraph) in [("plus", &plus), ("minus", &minus)] {
+        let mut bw = bigtools::BigWigRead::open_file(dir.path().join(format!("locus.{strand}.bw"))).unwrap();
+        assert_eq!(bw.chroms().iter().map(|c| (c.name.as_str(), c.length)).collect::<Vec<_>>(), [("chr5", 40_000)]);
+        for line in bedgraph.lines() {
+            let c: Vec<&str> = line.split('\t').collect();
+            let (a, b): (u32, u32) = (c[1].parse().unwrap(), c[2].parse().unwrap());
+            let got = bw.get_interval("chr5", a, b).unwrap().map(|v| v.unwrap()).map(|v| (v.start, v.end, v.value)).collect::<Vec<_>>();
+            assert_eq!(got.len(), 1, "{line}");
+            assert_eq!((got[0].0, got[0].1), (a, b));
+            assert!((got[0].2 - c[3].parse::<f32>().unwrap()).abs() < 2e-6, "{line}");
+        }
     }
 }
 

@@ -38,6 +38,11 @@ pub struct AnnotateArgs {
     #[arg(long, value_name = "BEDGRAPH")]
     pub bedgraph: Option<PathBuf>,
 
+    /// Also write the bedGraph's values as a bigWig (chromosomes named and sized as in the
+    /// FASTA index), for IGV and the UCSC browser.
+    #[arg(long, value_name = "BIGWIG")]
+    pub bigwig: Option<PathBuf>,
+
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -55,7 +60,7 @@ pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
         quiet,
         provenance: provenance(&model_path),
     };
-    let outputs = AnnotateOutputs { tsv: args.output, bed: args.bed, bedgraph: args.bedgraph };
+    let outputs = AnnotateOutputs { tsv: args.output, bed: args.bed, bedgraph: args.bedgraph, bigwig: args.bigwig };
     let summary = annotate.run(&outputs)?;
     for w in &summary.warnings {
         warn(w);

@@ -4,6 +4,7 @@
 
 mod annotate;
 mod args;
+mod completions;
 mod ism;
 mod models;
 mod predict;
@@ -45,6 +46,10 @@ pub enum Command {
     ScoreVariants(score_variants::ScoreVariantsArgs),
     /// Fetch and list the published models in the local cache.
     Models(models::ModelsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), or write one page per subcommand with --dir.
+    Man(completions::ManArgs),
 }
 
 /// Parses the command line, runs it, prints any error as one line, returns the exit status.
@@ -52,6 +57,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // a closed stdout (`xpresso ... | head`) is the reader's choice, not an error
+        Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("xpresso: error: {e:#}");
             ExitCode::FAILURE
@@ -70,6 +79,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ism(a) => ism::run(a, cli.quiet),
         Command::ScoreVariants(a) => score_variants::run(a, cli.quiet),
         Command::Models(a) => models::run(a, cli.quiet),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     }
 }
 

@@ -34,6 +34,11 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "PREFIX")]
     pub output: PathBuf,
 
+    /// Also write the tracks as bigWig: PREFIX.plus.bw and PREFIX.minus.bw (chromosome sizes
+    /// from the FASTA index).
+    #[arg(long, value_name = "PREFIX")]
+    pub bigwig: Option<PathBuf>,
+
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -51,7 +56,7 @@ pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {
         batch_size: args.model.batch_size,
         quiet,
     };
-    let tiles = scan.run(&args.output)?;
+    let tiles = scan.run(&args.output, args.bigwig.as_deref())?;
     info(
         quiet,
         &format!("{tiles} windows per strand written to {} and {}", suffixed(&args.output, "plus.bedGraph").display(), suffixed(&args.output, "minus.bedGraph").display()),

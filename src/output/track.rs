@@ -83,6 +83,12 @@ pub fn write_bedgraph(path: &Path, values: &[BaseValue]) -> Result<()> {
 /// Writes a bigWig of merged values through bigtools; chromosome sizes come from the FASTA
 /// index. Written to a temporary file and renamed, like every output.
 pub fn write_bigwig(path: &Path, chrom_sizes: &HashMap<String, u32>, values: &[BaseValue]) -> Result<()> {
+    write_bigwig_intervals(path, chrom_sizes, values.iter().map(|v| (v.chrom.to_string(), v.pos, v.pos + 1, v.value)))
+}
+
+/// Writes a bigWig of sorted, non-overlapping intervals `(chrom, start, end, value)`
+/// (0-based, half-open).
+pub fn write_bigwig_intervals(path: &Path, chrom_sizes: &HashMap<String, u32>, intervals: impl Iterator<Item = (String, u64, u64, f32)> + Send) -> Result<()> {
     use bigtools::beddata::BedParserStreamingIterator;
     use bigtools::{BigWigWrite, Value};
 
@@ -93,9 +99,7 @@ pub fn write_bigwig(path: &Path, chrom_sizes: &HashMap<String, u32>, values: &[B
         .permissions(super::default_permissions())
         .tempfile_in(dir)?;
     let (file, tmp_path) = tmp.into_parts();
-    let items = values.iter().map(|v| {
-        (v.chrom.to_string(), Value { start: v.pos as u32, end: v.pos as u32 + 1, value: v.value })
-    });
+    let items = intervals.map(|(chrom, start, end, value)| (chrom, Value { start: start as u32, end: end as u32, value }));
     let data = BedParserStreamingIterator::wrap_infallible_iter(items, false);
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     BigWigWrite::new(file, chrom_sizes.clone())

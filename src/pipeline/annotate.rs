@@ -10,13 +10,15 @@ use super::tss_windows::{TssSource, TssWindows};
 use super::{predict_stream, Progress};
 use crate::annotation::Tss;
 use crate::model::Predictor;
-use crate::output::track::{merge, write_bed, write_bedgraph, BaseValue, Combine, TrackPoint};
+use crate::output::track::{merge, write_bed, write_bedgraph, write_bigwig, BaseValue, Combine, TrackPoint};
 use crate::output::Output;
 
 pub struct AnnotateOutputs {
     pub tsv: PathBuf,
     pub bed: Option<PathBuf>,
     pub bedgraph: Option<PathBuf>,
+    /// The bedGraph's values as bigWig (chromosomes named as in the FASTA).
+    pub bigwig: Option<PathBuf>,
 }
 
 /// What a run did, for the summary and the tests.
@@ -43,7 +45,7 @@ impl Annotate<'_> {
         self.write_header(&mut tsv, per_transcript)?;
         let mut summary = AnnotateSummary::default();
         let mut points = Vec::new();
-        let want_track = outputs.bed.is_some() || outputs.bedgraph.is_some();
+        let want_track = outputs.bed.is_some() || outputs.bedgraph.is_some() || outputs.bigwig.is_some();
         let progress = Progress::new(self.quiet, None, "TSSs");
         let windows = &mut self.windows;
         let jobs = tsss.filter_map(|tss| tss.and_then(|tss| windows.job(tss)).transpose());
@@ -62,6 +64,12 @@ impl Annotate<'_> {
         if let Some(path) = &outputs.bedgraph {
             let values = points.iter().map(|p| BaseValue { chrom: p.chrom.as_str().into(), pos: p.pos, value: p.value }).collect();
             write_bedgraph(path, &merge(values, Combine::Mean))?;
+        }
+        if let Some(path) = &outputs.bigwig {
+            let genome = &self.windows.genome;
+            let name = |c: &str| genome.resolve(c).map(|id| genome.contig(id).name.as_str()).unwrap_or(c).into();
+            let values = points.iter().map(|p| BaseValue { chrom: name(&p.chrom), pos: p.pos, value: p.value }).collect();
+            write_bigwig(path, &genome.chrom_sizes(), &merge(values, Combine::Mean))?;
         }
         tsv.finish()?;
         Ok(summary)

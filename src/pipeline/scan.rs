@@ -16,6 +16,7 @@ use crate::model::arch::{N_FEATURES, SEQ_LEN};
 use crate::model::Predictor;
 use crate::output::Output;
 use crate::output::suffixed;
+use crate::output::track::write_bigwig_intervals;
 use crate::window::{self, DOWNSTREAM, TSS_INDEX};
 
 /// A region `chrom:start-end`, 1-based inclusive as samtools writes it.
@@ -55,8 +56,9 @@ pub struct Scan<'a> {
 }
 
 impl Scan<'_> {
-    /// Writes `PREFIX.plus.bedGraph` and `PREFIX.minus.bedGraph`; returns the tile count.
-    pub fn run(self, prefix: &Path) -> Result<u64> {
+    /// Writes `PREFIX.plus.bedGraph` and `PREFIX.minus.bedGraph`, and the same tracks as
+    /// `BIGWIG.plus.bw` and `BIGWIG.minus.bw` when asked; returns the tile count.
+    pub fn run(self, prefix: &Path, bigwig: Option<&Path>) -> Result<u64> {
         let Some(contig) = self.genome.resolve(&self.region.chrom) else {
             bail!("chromosome {} is not in FASTA {}", self.region.chrom, self.genome.path().display());
         };
@@ -69,17 +71,28 @@ impl Scan<'_> {
         let mut plus = Output::create(&suffixed(prefix, "plus.bedGraph"))?;
         let mut minus = Output::create(&suffixed(prefix, "minus.bedGraph"))?;
         let progress = Progress::new(self.quiet, Some(2 * tiles), "windows");
+        let chrom_sizes = self.genome.chrom_sizes();
         let (genome, step, features) = (self.genome, self.step, self.features);
         let jobs = (0..tiles).flat_map(|t| [Strand::Plus, Strand::Minus].map(move |s| (start + t * step, s))).map(
             |(a, strand)| tile_job(genome, contig, a, strand, features),
         );
+        let mut kept: [Vec<(u64, u64, f32)>; 2] = Default::default();
         predict_stream(jobs, self.predictor, self.batch_size, &progress, |(a, strand), p| {
             let centre = a + if strand == Strand::Plus { TSS_INDEX } else { SEQ_LEN - TSS_INDEX } as u64;
             let lo = centre.saturating_sub(step / 2);
-            let out = if strand == Strand::Plus { &mut plus } else { &mut minus };
+            let (out, keep) = if strand == Strand::Plus { (&mut plus, &mut kept[0]) } else { (&mut minus, &mut kept[1]) };
             writeln!(out, "{chrom}\t{lo}\t{}\t{:.6}", lo + step, p + self.offset)?;
+            if bigwig.is_some() {
+                keep.push((lo, lo + step, p + self.offset));
+            }
             Ok(())
         })?;
+        if let Some(bw) = bigwig {
+            for (values, name) in kept.iter().zip(["plus.bw", "minus.bw"]) {
+                let intervals = values.iter().map(|&(a, b, v)| (chrom.clone(), a, b, v));
+                write_bigwig_intervals(&suffixed(bw, name), &chrom_sizes, intervals)?;
+            }
+        }
         plus.finish()?;
         minus.finish()?;
         Ok(tiles)
