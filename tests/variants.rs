@@ -118,7 +118,7 @@ fn fixture() -> Fixture {
 /// The minimal edit of an allele, computed here: (0-based start, REF bases, ALT bases).
 fn minimal(pos: usize, reference: &str, alt: &str) -> (i64, Vec<u8>, Vec<u8>) {
     let (mut r, mut a) = (reference.as_bytes().to_ascii_uppercase(), alt.as_bytes().to_ascii_uppercase());
-    while r.len() > 0 && a.len() > 0 && r.last() == a.last() {
+    while !r.is_empty() && !a.is_empty() && r.last() == a.last() {
         r.pop();
         a.pop();
     }
@@ -293,7 +293,7 @@ fn unsorted_input_gives_the_same_scores() {
     let mut shuffled = f.records.clone();
     let order = random_bases(shuffled.len(), 9);
     let mut keyed: Vec<(u8, usize, String)> = shuffled.drain(..).enumerate().map(|(i, r)| (order[i], i % 7, r)).collect();
-    keyed.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    keyed.sort_by_key(|k| (k.0, k.1));
     let shuffled: Vec<String> = keyed.into_iter().map(|(_, _, r)| r).collect();
     let (_, unsorted, _) = run(&f, &f.write_vcf("u.vcf", &shuffled), &[]);
     assert_eq!(rows_by_key(&sorted), rows_by_key(&unsorted));
