@@ -21,17 +21,7 @@ if [ ! -s "$work/hg38_tss.fa.gz.gzi" ]; then
 fi
 zcat "$gtf" | awk -F'\t' '$1=="chr22"' > "$work/chr22.gtf"
 
-# Runs one command; prints wall seconds and peak RSS (MiB) of the child.
-measure() {
-  python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-t = time.time()
-subprocess.run(sys.argv[1:], check=True)
-wall = time.time() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"{wall:.2f}\t{rss:.1f}")
-PY
-}
+source bench/measure.sh
 
 printf 'run\tthreads\tTSSs\twall_s\tTSSs_per_s\tpeak_rss_MiB\n'
 for run in chr22_gene:gene:$work/chr22.gtf genome_gene:gene:$gtf genome_transcript:transcript:$gtf; do

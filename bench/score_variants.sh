@@ -18,16 +18,7 @@ done
 # build the .fai outside the timings
 target/release/xpresso annotate -q -g "$work/genome.fa" --tss-bed /dev/null -m "$model" -o /dev/null
 
-measure() {
-  python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-t = time.time()
-subprocess.run(sys.argv[1:], check=True)
-wall = time.time() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"{wall:.2f}\t{rss:.1f}")
-PY
-}
+source bench/measure.sh
 
 printf 'records\tthreads\tpairs\twall_s\tpairs_per_s\tpeak_rss_MiB\n'
 for run in $records:1 $records:2 $big:2; do

@@ -25,7 +25,7 @@ pub fn detect(path: &Path) -> Result<Compression> {
     if n < 2 || head[..2] != [0x1f, 0x8b] {
         return Ok(Compression::Plain);
     }
-    if n >= 16 && head[3] & 4 != 0 && head[12..14] == *b"BC" {
+    if is_bgzf(&head[..n]) {
         check_bgzf_eof(&mut file, path)?;
         return Ok(Compression::Bgzf);
     }
@@ -34,6 +34,11 @@ pub fn detect(path: &Path) -> Result<Compression> {
          recompress it with `bgzip` (htslib)",
         path.display()
     )
+}
+
+/// Whether `head` (the first 16 bytes or more) starts a BGZF block: gzip with the `BC` extra field.
+pub fn is_bgzf(head: &[u8]) -> bool {
+    head.len() >= 16 && head[..2] == [0x1f, 0x8b] && head[3] & 4 != 0 && head[12..14] == *b"BC"
 }
 
 /// The empty block bgzip writes last; its absence means the file was cut short.

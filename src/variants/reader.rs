@@ -77,7 +77,7 @@ pub struct VariantReader {
 }
 
 enum Body {
-    Text { lines: Box<dyn BufRead + Send>, line_no: u64, pending: Option<String> },
+    Text { lines: Box<dyn BufRead + Send>, line_no: u64 },
     Bcf { reader: bcf::io::Reader<Box<dyn BufRead + Send>> },
     Indexed(Box<Indexed>),
 }
@@ -88,7 +88,7 @@ impl VariantReader {
         let what = || format!("cannot read VCF/BCF {}", path.display());
         let file = File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?;
         let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
-        let is_bgzf = is_bgzf(reader.fill_buf().with_context(what)?);
+        let is_bgzf = crate::genome::index::is_bgzf(reader.fill_buf().with_context(what)?);
         while reader.fill_buf().with_context(what)?.starts_with(&[0x1f, 0x8b]) {
             reader = Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader)));
         }
@@ -101,7 +101,7 @@ impl VariantReader {
         }
         let (header_lines, line_no) = read_text_header(&mut reader, path)?;
         let header = (header_lines.join("\n") + "\n").parse::<vcf::Header>().map_err(|e| anyhow::anyhow!("{}: invalid VCF header: {e}", path.display()))?;
-        let body = Body::Text { lines: reader, line_no, pending: None };
+        let body = Body::Text { lines: reader, line_no };
         Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body })
     }
 
@@ -156,12 +156,8 @@ impl VariantReader {
     pub fn next_record(&mut self) -> Result<Option<VariantRecord>> {
         let path = &self.path;
         match &mut self.body {
-            Body::Text { lines, line_no, pending } => {
-                let line = match pending.take() {
-                    Some(l) => Some(l),
-                    None => read_line(lines.as_mut(), path, *line_no + 1)?,
-                };
-                let Some(line) = line else { return Ok(None) };
+            Body::Text { lines, line_no } => {
+                let Some(line) = read_line(lines.as_mut(), path, *line_no + 1)? else { return Ok(None) };
                 *line_no += 1;
                 parse_at(line, Some(*line_no), path).map(Some)
             }
@@ -201,10 +197,6 @@ fn render_header(header: &vcf::Header) -> Result<Vec<String>> {
     let mut writer = vcf::io::Writer::new(Vec::new());
     writer.write_header(header)?;
     Ok(String::from_utf8(writer.into_inner())?.lines().map(String::from).collect())
-}
-
-fn is_bgzf(head: &[u8]) -> bool {
-    head.len() >= 16 && head[..2] == [0x1f, 0x8b] && head[3] & 4 != 0 && head[12..14] == *b"BC"
 }
 
 /// Reads one line without its newline; `None` at the end of the file.
