@@ -33,3 +33,41 @@ pub fn read_error(e: &io::Error) -> String {
         _ => e.to_string(),
     }
 }
+
+/// An error in what the user gave (a missing or malformed file, a REF that is not the
+/// genome's, an unknown gene or chromosome), as opposed to a failure of the run itself.
+/// The CLI exits with status 3 for these, so a workflow engine can tell "fix the inputs"
+/// from "retry the job".
+#[derive(Debug)]
+pub struct InputError(anyhow::Error);
+
+impl InputError {
+    /// A new input error with this message.
+    pub fn msg(message: impl std::fmt::Display) -> anyhow::Error {
+        InputError(anyhow::anyhow!("{message}")).into()
+    }
+
+    /// Whether `e` is, or wraps, an input error.
+    pub fn is_in(e: &anyhow::Error) -> bool {
+        e.chain().any(|c| c.is::<InputError>())
+    }
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Marks the error of a result as an input error (see [`InputError`]).
+pub trait OrInput<T> {
+    fn input(self) -> Result<T>;
+}
+
+impl<T> OrInput<T> for Result<T> {
+    fn input(self) -> Result<T> {
+        self.map_err(|e| if InputError::is_in(&e) { e } else { InputError(e).into() })
+    }
+}

@@ -197,3 +197,20 @@ fn assert_no_partials(dir: &Path) {
         assert!(!name.ends_with(".partial"), "temporary file left behind: {name}");
     }
 }
+
+#[test]
+fn tss_past_the_chromosome_end_is_skipped_with_a_warning() {
+    let f = fixture();
+    let model = model_arg();
+    // chr2 is 25,000 bp: a gene starting at 30,001 is from another assembly
+    let mut gtf = std::fs::read_to_string(f.root.join("genes.gtf")).unwrap();
+    gtf.push_str("2\ttest\tgene\t30001\t31000\t.\t+\t.\tgene_id \"G6\"; gene_name \"ZETA\"; gene_type \"protein_coding\";\n");
+    std::fs::write(f.root.join("past.gtf"), gtf).unwrap();
+    let bw = f.path("past.bw");
+    let (status, stdout, stderr) = xpresso(&["annotate", "--genome", &f.path("genome.fa.gz"), "--gtf", &f.path("past.gtf"), "-m", &model, "--bigwig", &bw]);
+    assert!(status.success(), "{stderr}");
+    let ids: Vec<String> = tsv_rows(&stdout)[1..].iter().map(|r| r[0].clone()).collect();
+    assert_eq!(ids, ["G1.3", "G2", "G3", "G4", "G5"]);
+    assert!(stderr.contains("1 TSSs on 2 lie past its end in the genome (25000 bp"), "{stderr}");
+    assert!(bigtools::BigWigRead::open_file(&bw).is_ok(), "the bigWig is written");
+}

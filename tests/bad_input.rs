@@ -1,5 +1,6 @@
 //! Bad input: each case gets one clear error line naming the file (and line where there is
-//! one), a non-zero exit, and no output file left behind.
+//! one), exit status 3 (an input error; 1 for a failed run, 2 for usage), and no output
+//! file left behind.
 
 mod common;
 
@@ -25,14 +26,20 @@ impl Case {
         self.dir.path().join(name).to_string_lossy().into_owned()
     }
 
-    /// Runs annotate with extra args into out.tsv; asserts failure, no output, and returns stderr.
+    /// Runs annotate with extra args into out.tsv; asserts an input error (exit 3), no
+    /// output, and returns stderr.
     fn fails(&self, args: &[&str]) -> String {
+        self.fails_with(3, args)
+    }
+
+    /// As `fails`, with the exit status expected.
+    fn fails_with(&self, code: i32, args: &[&str]) -> String {
         let out = self.p("out.tsv");
         let model = human_model().to_string_lossy().into_owned();
         let mut all = vec!["annotate", "-q", "-m", &model, "-o", &out];
         all.extend_from_slice(args);
         let (status, _, stderr) = xpresso(&all);
-        assert_eq!(status.code(), Some(1), "expected failure: {stderr}");
+        assert_eq!(status.code(), Some(code), "expected exit {code}: {stderr}");
         assert!(!Path::new(&out).exists(), "no output file after a failure");
         for entry in std::fs::read_dir(self.dir.path()).unwrap() {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -125,7 +132,7 @@ fn fasta_without_index_in_a_read_only_place() {
         std::process::Command::new(env!("CARGO_BIN_EXE_xpresso")).args(args).output().unwrap()
     };
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains(&format!("FASTA {fa} has no index")) && stderr.contains("samtools faidx"), "{stderr}");
     assert!(!Path::new(&out).exists());
 }
@@ -154,7 +161,7 @@ fn model_of_the_wrong_shape() {
     let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-data/wrong_shape_model.h5");
     let out = c.p("out.tsv");
     let (status, _, stderr) = xpresso(&["annotate", "-q", "-m", &bad.to_string_lossy(), "-o", &out, "--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf")]);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3));
     assert!(stderr.contains("does not hold the Xpresso architecture") && stderr.contains("[5, 4, 128]"), "{stderr}");
     assert!(!Path::new(&out).exists());
 }
@@ -163,13 +170,59 @@ fn model_of_the_wrong_shape() {
 fn usage_errors_exit_2() {
     let (status, _, stderr) = xpresso(&["annotate", "--genome", "x.fa"]);
     assert_eq!(status.code(), Some(2), "{stderr}");
+    let c = Case::new();
+    for bad in [&["--shard", "4/3"][..], &["--region", "chr1:50-10"], &["--chrom", "chr1", "--region", "chr1:1-5"]] {
+        let mut args = vec!["annotate", "--genome", "g.fa", "--gtf", "ok.gtf"];
+        args.extend_from_slice(bad);
+        let (status, _, stderr) = xpresso(&args);
+        assert_eq!(status.code(), Some(2), "{bad:?}: {stderr}");
+    }
+    // a combination only the subcommand can check is a usage error too
+    let (status, _, stderr) = xpresso(&["ism", "--gtf", &c.p("ok.gtf"), "--gene", "A"]);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--genome"), "{stderr}");
+}
+
+#[test]
+fn input_errors_exit_3_and_run_failures_exit_1() {
+    let c = Case::new();
+    // a region on a chromosome the genome lacks, an unknown gene: the inputs are wrong
+    let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--chrom", "chr9"]);
+    assert!(err.contains("chr9") && err.contains("not in the genome"), "{err}");
+    let model = human_model().to_string_lossy().into_owned();
+    let (status, _, stderr) = xpresso(&["ism", "-q", "-m", &model, "--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--gene", "NOPE", "--range", "0:0", "-o", &c.p("ism.tsv")]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("NOPE"), "{stderr}");
+    // an output that cannot be written is a failure of the run, not of its inputs
+    let (status, _, stderr) =
+        xpresso(&["annotate", "-q", "-m", &model, "--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "-o", &c.p("no/such/dir/out.tsv")]);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+}
+
+#[test]
+fn verbosity_flags() {
+    let c = Case::new();
+    let model = human_model().to_string_lossy().into_owned();
+    let base = ["annotate", "-m", &model, "--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "-o", &c.p("o.tsv")];
+    let run = |extra: &[&str]| {
+        let (status, _, stderr) = xpresso(&[&base[..], extra].concat());
+        assert!(status.success(), "{stderr}");
+        stderr
+    };
+    let (quiet, normal, verbose) = (run(&["-q"]), run(&[]), run(&["-v"]));
+    assert!(quiet.is_empty(), "{quiet}");
+    assert!(normal.contains("xpresso: predicted 2 TSSs") && !normal.contains("debug"), "{normal}");
+    assert!(verbose.contains("xpresso: debug: genome") && verbose.contains("xpresso: predicted 2 TSSs"), "{verbose}");
+    let (status, _, stderr) = xpresso(&[&base[..], &["-q", "-v"]].concat());
+    assert_eq!(status.code(), Some(2), "-q and -v conflict: {stderr}");
 }
 
 #[test]
 fn gpu_device_without_the_torch_feature_or_gpu_says_why() {
     let c = Case::new();
-    let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--device", "cuda:3"]);
+    // no GPU here: the run cannot go on, but the inputs are fine (exit 1, not 3)
+    let err = c.fails_with(1, &["--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--device", "cuda:3"]);
     assert!(err.contains("--features torch") || err.contains("cuda:3"), "{err}");
-    let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--device", "cuda", "--backend", "native"]);
+    let err = c.fails_with(1, &["--genome", &c.p("g.fa"), "--gtf", &c.p("ok.gtf"), "--device", "cuda", "--backend", "native"]);
     assert!(err.contains("native backend runs on the CPU only"), "{err}");
 }

@@ -130,11 +130,11 @@ fn fasta_mode_and_errors() {
     assert_eq!(rows.iter().filter(|r| r[1] == "6999").count(), 4);
 
     let (status, _, stderr) = xpresso(&["ism", "-q", "-m", &model_path, "--genome", &f.p("g.fa"), "--gtf", &f.p("g.gtf"), "--gene", "NOPE,GX"]);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3), "an input error");
     assert!(stderr.contains("not found in the annotation") && stderr.contains("NOPE") && !stderr.contains("GX"), "{stderr}");
     let (status, _, stderr) = xpresso(&["ism", "-q", "-m", &model_path, "--fasta", &f.p("s.fa"), "--bedgraph", &f.p("x")]);
-    assert_eq!(status.code(), Some(1));
-    assert!(stderr.contains("tracks need genomic coordinates"), "{stderr}");
+    assert_eq!(status.code(), Some(2), "tracks need genomic coordinates: a usage error");
+    assert!(stderr.contains("--bedgraph") && stderr.contains("--fasta"), "{stderr}");
     let (status, _, _) = xpresso(&["ism", "-q", "-m", &model_path, "--fasta", &f.p("s.fa"), "--range", "-8000:0"]);
     assert_eq!(status.code(), Some(2), "a range past the window is a usage error");
 }

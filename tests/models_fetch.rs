@@ -67,7 +67,7 @@ fn fetch_verifies_and_caches_then_names_resolve() {
     let fa = dir.path().join("x.fa");
     std::fs::write(&fa, ">chr1\nACGT\n").unwrap();
     let (status, _, stderr) = xpresso_with_cache(&cache, &["predict", "--fasta", &fa.to_string_lossy(), "-m", "human"]);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3), "a model not yet fetched is an input error");
     assert!(stderr.contains("xpresso models fetch human"), "{stderr}");
 
     let url = serve(2, Mode::Serve);
@@ -110,6 +110,6 @@ fn missing_file_on_the_server_is_an_error() {
     assert_eq!(status.code(), Some(1));
     assert!(stderr.contains("cannot download") && stderr.contains("404"), "{stderr}");
     let (status, _, stderr) = xpresso_with_cache(&dir.path().join("c"), &["models", "fetch", "rat", "--url", &url]);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3), "an unknown name is an input error, a failed download (above) a run failure");
     assert!(stderr.contains("unknown model 'rat'"), "{stderr}");
 }

@@ -59,7 +59,7 @@ fn predict_rejects_other_lengths_naming_the_record() {
     write_fasta(&fa, &[("fine", &random_bases(10_500, 1)), ("toolong", &random_bases(8000, 2))], 60);
     let out = dir.path().join("out.tsv");
     let (status, _, stderr) = xpresso(&["predict", "-q", "-m", &model(), "--fasta", &fa.to_string_lossy(), "-o", &out.to_string_lossy()]);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3));
     assert!(stderr.contains("record 'toolong' is 8000 bp"), "{stderr}");
     assert!(!out.exists());
 }
@@ -113,6 +113,6 @@ fn scan_refuses_a_region_shorter_than_a_window() {
     let dir = tempfile::tempdir().unwrap();
     write_fasta(&dir.path().join("g.fa"), &[("chr5", &random_bases(20_000, 2))], 60);
     let (status, _, stderr) = xpresso(&["scan", "-m", &model(), "--genome", &dir.path().join("g.fa").to_string_lossy(), "--region", "chr5:1-10000", "-o", &dir.path().join("x").to_string_lossy()]);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3));
     assert!(stderr.contains("shorter than one 10500 bp window"), "{stderr}");
 }

@@ -6,29 +6,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
 
-use common::{human_model, oracle, piece_window, read_piece, shared, tsv_rows, xpresso};
+use common::{human_model, oracle, piece_window, place_piece, read_piece, shared, tsv_rows, xpresso};
 use xpresso::model::{ModelInput, NativeModel, Predictor, Weights};
-
-/// Writes `name` of `chrom_len` bases: N, then `piece` at 0-based `offset`, then N (bgzip, 60 per line).
-fn place_piece(dest: &Path, name: &str, chrom_len: usize, offset: usize, piece: &[u8]) {
-    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(dest).unwrap());
-    writeln!(w, ">{name} placed test piece").unwrap();
-    let n_line = [b'N'; 60];
-    let mut pos = 0;
-    while pos < chrom_len {
-        let end = (pos + 60).min(chrom_len);
-        let line: Vec<u8> = (pos..end)
-            .map(|i| if i >= offset && i < offset + piece.len() { piece[i - offset] } else { b'N' })
-            .collect();
-        w.write_all(if line == n_line[..line.len()] { &n_line[..line.len()] } else { &line }).unwrap();
-        w.write_all(b"\n").unwrap();
-        pos = end;
-    }
-    w.finish().unwrap();
-}
 
 /// (gene_id, TSS 0-based) -> minus? for `gene` records, read with plain string splitting
 /// (gene_id alone is not unique in the GENCODE-derived GTF).

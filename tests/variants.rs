@@ -279,7 +279,7 @@ fn ref_mismatches_are_flagged_in_both_outputs_or_stop_the_run() {
     let model = human_model().to_string_lossy().into_owned();
     let out = f.p("stop.vcf.gz");
     let (status, _, stderr) = xpresso(&["score-variants", "-m", &model, "-g", &f.p("g.fa"), "--gtf", &f.p("g.gtf"), "--vcf", &vcf, "-o", &out, "--ref-mismatch", "error"]);
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(3), "a REF mismatch is an input error");
     let line = 8 + f.records.iter().position(|r| r.split('\t').nth(2) == Some("mismatch")).unwrap();
     assert!(stderr.contains(&format!("v.vcf:{line} (1:21700)")) && stderr.contains("does not match the genome"), "{stderr}");
     let left: Vec<_> = std::fs::read_dir(&f.root).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).filter(|n| n.contains("stop")).collect();
@@ -376,6 +376,80 @@ fn bcftools_reads_and_filters_the_output() {
     }
     let samples = bcftools(&["query", "-f", "[%GT:%AD ]\n", "-i", "ID=\"snv3\"", &out]);
     assert_eq!(samples.trim(), "0/1:3,4 1|1:0,7");
+}
+
+/// Runs bcftools; returns its stdout.
+fn bcftools(args: &[&str]) -> String {
+    let o = std::process::Command::new("bcftools").args(args).output().expect("bcftools is installed (.ci/run installs it)");
+    assert!(o.status.success(), "bcftools {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn body(vcf: &str) -> Vec<String> {
+    vcf.lines().filter(|l| !l.starts_with('#')).map(String::from).collect()
+}
+
+#[test]
+fn shards_joined_by_bcftools_concat_and_cat_equal_one_run() {
+    let f = fixture();
+    let records: Vec<String> = f.records.iter().filter(|r| r.starts_with("1\t")).cloned().collect();
+    let plain = f.write_vcf("v.vcf", &records);
+    let gz = f.root.join("v.vcf.gz");
+    bgzip_and_index(&plain, &gz);
+    let gz = gz.to_str().unwrap();
+    let (one_vcf, one_tsv, _) = run(&f, gz, &[]);
+    for n in [2, 3, 7] {
+        let (mut parts, mut tsv, mut busy) = (Vec::new(), String::new(), 0);
+        for k in 1..=n {
+            let (vcf, part_tsv, _) = run(&f, gz, &["--shard", &format!("{k}/{n}")]);
+            assert!(vcf.starts_with("##fileformat=VCF"), "every shard is a whole VCF");
+            busy += usize::from(!body(&vcf).is_empty());
+            parts.push(f.p(&format!("part{k}.vcf")));
+            std::fs::write(parts.last().unwrap(), vcf).unwrap();
+            tsv.push_str(&part_tsv);
+        }
+        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+        let joined = bcftools(&[&["concat", "--no-version"][..], &parts].concat());
+        assert_eq!(body(&joined), body(&one_vcf), "{n} shards");
+        assert_eq!(tsv, one_tsv, "{n} shards' TSVs, concatenated");
+        assert!(busy >= 2, "the work is split: {busy} of {n} shards have records");
+    }
+    // without an index there is no region list to split: an input error that says why
+    let model = human_model().to_string_lossy().into_owned();
+    let (status, _, stderr) = xpresso(&[
+        "score-variants", "-q", "-m", &model, "-g", &f.p("g.fa"), "--gtf", &f.p("g.gtf"), "--vcf", &plain, "--shard", "1/2", "-o", &f.p("x.vcf"),
+    ]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("index") && stderr.contains("v.vcf"), "{stderr}");
+}
+
+#[test]
+fn a_region_keeps_the_records_overlapping_it() {
+    let f = fixture();
+    let records: Vec<String> = f.records.iter().filter(|r| r.starts_with("1\t")).cloned().collect();
+    let plain = f.write_vcf("v.vcf", &records);
+    let (all, all_tsv, _) = run(&f, &plain, &[]);
+    let (from, to) = (19_000u64, 21_000u64);
+    let overlapping: Vec<String> = body(&all)
+        .into_iter()
+        .filter(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let pos: u64 = c[1].parse().unwrap();
+            pos <= to && pos + c[3].len() as u64 > from
+        })
+        .collect();
+    assert!(overlapping.len() > 10);
+    // the VCF says 1, the genome chr1: either name works
+    let (region, region_tsv, _) = run(&f, &plain, &["--region", "chr1:19,000-21,000"]);
+    assert_eq!(body(&region), overlapping);
+    let ids: BTreeSet<&str> = overlapping.iter().map(|l| l.split('\t').nth(2).unwrap()).collect();
+    let expected: Vec<&str> = all_tsv.lines().skip(1).filter(|l| ids.contains(l.split('\t').nth(2).unwrap())).collect();
+    assert_eq!(region_tsv.lines().skip(1).collect::<Vec<_>>(), expected);
+    // through the index: the same records (all of the region lies in TSS windows)
+    let gz = f.root.join("v.vcf.gz");
+    bgzip_and_index(&plain, &gz);
+    let (indexed, _, _) = run(&f, gz.to_str().unwrap(), &["--region", "1:19000-21000"]);
+    assert_eq!(body(&indexed), overlapping);
 }
 
 #[test]

@@ -6,8 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::args::{provenance, FeatureArgs, ModelArgs, TssArgs};
-use super::{info, warn};
+use super::args::{provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::genome::Genome;
 use crate::pipeline::annotate::{Annotate, AnnotateOutputs};
 use crate::pipeline::tss_windows::TssWindows;
@@ -44,6 +43,9 @@ pub struct AnnotateArgs {
     pub bigwig: Option<PathBuf>,
 
     #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -52,7 +54,9 @@ pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
     let (model, model_path) = args.model.load()?;
     let mut genome = Genome::open(&args.genome)?;
     let source = args.tss.source().context("annotate needs --gtf or --tss-bed")?;
+    let selection = args.select.tss_selection(&genome)?;
     let annotate = Annotate {
+        selection,
         windows: TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key),
         source,
         predictor: model.as_ref(),
@@ -63,9 +67,9 @@ pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
     let outputs = AnnotateOutputs { tsv: args.output, bed: args.bed, bedgraph: args.bedgraph, bigwig: args.bigwig };
     let summary = annotate.run(&outputs)?;
     for w in &summary.warnings {
-        warn(w);
+        log::warn!("{w}");
     }
     let secs = started.elapsed().as_secs_f64();
-    info(quiet, &format!("predicted {} TSSs in {secs:.1} s ({:.0}/s)", summary.predicted, summary.predicted as f64 / secs));
+    log::info!("predicted {} TSSs in {secs:.1} s ({:.0}/s)", summary.predicted, summary.predicted as f64 / secs);
     Ok(())
 }

@@ -6,11 +6,14 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::annotation::gtf::{GtfOptions, TssLevel};
+use crate::input::OrInput;
 use crate::features::{FeatureJoin, FeatureTable, MissingFeatures};
 use crate::pipeline::tss_windows::{FeatureKey, TssSource};
 use crate::model::backend::{self, Backend};
 use crate::model::{registry, Predictor, Weights};
 use crate::pipeline::DEFAULT_BATCH;
+use crate::genome::Genome;
+use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 
 /// Which model to run and how.
 #[derive(Args, Debug, Clone)]
@@ -38,8 +41,9 @@ pub struct ModelArgs {
 impl ModelArgs {
     /// Resolves and loads the model on its device; returns it with the file it came from.
     pub fn load(&self) -> Result<(Box<dyn Predictor>, PathBuf)> {
-        let path = registry::resolve(&self.model)?;
-        Ok((backend::load(Weights::from_h5(&path)?, &self.device, self.backend)?, path))
+        let path = registry::resolve(&self.model).input()?;
+        let weights = Weights::from_h5(&path).input()?;
+        Ok((backend::load(weights, &self.device, self.backend)?, path))
     }
 }
 
@@ -58,7 +62,7 @@ pub struct FeatureArgs {
 
 impl FeatureArgs {
     pub fn join(&self) -> Result<FeatureJoin> {
-        let table = self.features.as_deref().map(FeatureTable::load).transpose()?;
+        let table = self.features.as_deref().map(FeatureTable::load).transpose().input()?;
         Ok(FeatureJoin::new(table, self.missing_features))
     }
 }
@@ -108,5 +112,42 @@ impl TssArgs {
             (None, Some(bed)) => Some(TssSource::Bed(bed.clone())),
             (None, None) => None,
         }
+    }
+}
+
+/// The part of the genome a run covers, so a workflow engine can scatter it over jobs.
+#[derive(Args, Debug, Clone)]
+pub struct SelectArgs {
+    /// Only TSSs (score-variants: variants) on this chromosome; aliases allowed (chr22 = 22).
+    #[arg(long, value_name = "CHROM", conflicts_with = "region")]
+    pub chrom: Option<String>,
+
+    /// Only TSSs (score-variants: variants) in CHROM:START-END, 1-based, inclusive, commas
+    /// allowed. A TSS is in when its TSS base is; a variant when any of its REF bases is.
+    #[arg(long, value_name = "CHROM:START-END")]
+    pub region: Option<GenomeRegion>,
+
+    /// Run shard K of N (1 <= K <= N): the TSSs (after the other filters) are split into N
+    /// contiguous blocks in annotation order (score-variants: the TSS windows' VCF regions
+    /// into N groups of about equal length, through the VCF index). Only shard 1 writes the
+    /// TSV header, so `cat` of the shards' outputs in order equals one run (`bcftools concat`
+    /// for VCFs). See docs/workflows.md.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+}
+
+impl SelectArgs {
+    /// The region asked for, a bare chromosome counting as one.
+    pub fn region(&self) -> Option<GenomeRegion> {
+        self.region.clone().or_else(|| self.chrom.as_ref().map(|c| GenomeRegion { chrom: c.clone(), start: 1, end: u64::MAX }))
+    }
+
+    /// The region placed on `genome` (an input error when its chromosome is not there).
+    pub fn placed(&self, genome: &Genome) -> Result<Option<PlacedRegion>> {
+        self.region().map(|r| PlacedRegion::place(&r, genome)).transpose()
+    }
+
+    pub fn tss_selection(&self, genome: &Genome) -> Result<TssSelection> {
+        Ok(TssSelection { region: self.placed(genome)?, shard: self.shard })
     }
 }

@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 
-use super::args::{provenance, FeatureArgs, ModelArgs, TssArgs};
-use super::{info, warn};
+use super::usage_error;
+use super::args::{provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::genome::Genome;
 use crate::ism::range::TssRange;
 use crate::pipeline::ism::{Ism, IsmInput, IsmOutputs};
@@ -17,13 +17,14 @@ use crate::pipeline::tss_windows::TssWindows;
 #[command(group = clap::ArgGroup::new("ism_source").required(true).args(["gtf", "tss_bed", "fasta"]))]
 pub struct IsmArgs {
     /// Reference FASTA (with --gtf or --tss-bed), plain or bgzip, indexed.
-    #[arg(short, long, value_name = "FASTA")]
+    #[arg(short, long, value_name = "FASTA", required_unless_present = "fasta")]
     pub genome: Option<PathBuf>,
 
     #[command(flatten)]
     pub tss: TssArgs,
 
     /// Genes to mutate, by gene_id (version ignored) or gene_name; repeat or comma-separate.
+    /// With --chrom/--region and no gene named, every TSS there is mutated.
     #[arg(long, value_delimiter = ',', value_name = "ID|NAME")]
     pub gene: Vec<String>,
 
@@ -32,7 +33,7 @@ pub struct IsmArgs {
     pub genes: Option<PathBuf>,
 
     /// Mutate the windows of a FASTA instead (10,500 bp, or <= 7,000 bp centred), as `predict`.
-    #[arg(short, long, value_name = "FASTA", conflicts_with_all = ["genome", "gene", "genes"])]
+    #[arg(short, long, value_name = "FASTA", conflicts_with_all = ["genome", "gene", "genes", "chrom", "region", "shard", "bedgraph", "bigwig"])]
     pub fasta: Option<PathBuf>,
 
     #[command(flatten)]
@@ -62,11 +63,15 @@ pub struct IsmArgs {
     pub bigwig: Option<PathBuf>,
 
     #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
 pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
+    let genes = if args.fasta.is_none() { selected_genes(&args)? } else { Vec::new() };
     let (model, model_path) = args.model.load()?;
     let ism = Ism {
         predictor: model.as_ref(),
@@ -81,17 +86,17 @@ pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
     let input = match &args.fasta {
         Some(path) => IsmInput::Fasta { path: path.clone(), features },
         None => {
-            let select = selected_genes(&args)?;
-            genome = Genome::open(args.genome.as_deref().context("--gtf/--tss-bed need --genome")?)?;
+            genome = Genome::open(args.genome.as_deref().context("clap requires --genome without --fasta")?)?;
+            let selection = args.select.tss_selection(&genome)?;
             let source = args.tss.source().context("need --gtf or --tss-bed")?;
-            IsmInput::Genes { windows: TssWindows::new(&mut genome, features, args.tss.features_key), source, select }
+            IsmInput::Genes { windows: Box::new(TssWindows::new(&mut genome, features, args.tss.features_key)), source, genes, selection }
         }
     };
     let (windows, warnings) = ism.run(input, &outputs)?;
     for w in &warnings {
-        warn(w);
+        log::warn!("{w}");
     }
-    info(quiet, &format!("mutated {windows} windows in {:.1} s", started.elapsed().as_secs_f64()));
+    log::info!("mutated {windows} windows in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -101,8 +106,8 @@ fn selected_genes(args: &IsmArgs) -> Result<Vec<String>> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read gene list {}", path.display()))?;
         genes.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
     }
-    if genes.is_empty() {
-        bail!("name the genes to mutate with --gene or --genes (or use --fasta)");
+    if genes.is_empty() && args.select.region().is_none() {
+        return Err(usage_error("name the genes to mutate with --gene or --genes (or a --chrom/--region, or use --fasta)"));
     }
     Ok(genes)
 }

@@ -1,6 +1,7 @@
 //! Command-line parsing only: each subcommand turns its arguments into a plan for the
-//! library (`pipeline`) and reports the outcome. Exit status: 0 on success, 1 on any error
-//! (bad input, I/O, model), 2 on a usage error (from clap).
+//! library (`pipeline`) and reports the outcome. Exit status (docs/exit-codes.md): 0 on
+//! success, 1 when the run failed (I/O, model, device), 2 on a usage error, 3 when an input
+//! is wrong (missing or malformed file, REF mismatch, unknown gene or chromosome).
 
 mod annotate;
 mod args;
@@ -15,6 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::input::InputError;
+
 /// Predict mRNA expression from promoter sequence with the published Xpresso CNN
 /// (Agarwal & Shendure, Cell Reports 2020).
 #[derive(Parser, Debug)]
@@ -27,6 +30,11 @@ pub struct Cli {
     /// No progress bar and no summary (warnings and errors are still printed).
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// More messages on stderr: -v adds what each step found (debug), -vv everything (trace).
+    /// XPRESSO_LOG (e.g. `debug`, `xpresso::variants=trace`) overrides -v/-q.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
 
     #[command(subcommand)]
     pub command: Command,
@@ -55,17 +63,56 @@ pub enum Command {
 /// Parses the command line, runs it, prints any error as one line, returns the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.quiet, cli.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // a closed stdout (`xpresso ... | head`) is the reader's choice, not an error
         Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("xpresso: error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match e.downcast::<clap::Error>() {
+            Ok(usage) => usage.exit(),
+            Err(e) => {
+                eprintln!("xpresso: error: {e:#}");
+                ExitCode::from(if InputError::is_in(&e) { EXIT_INPUT } else { EXIT_RUNTIME })
+            }
+        },
     }
+}
+
+/// Exit status when the run itself failed (I/O, model, device): retrying may help.
+pub const EXIT_RUNTIME: u8 = 1;
+/// Exit status of a usage error (clap's).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status when an input is wrong: retrying will not help, fixing the input will.
+pub const EXIT_INPUT: u8 = 3;
+
+/// A usage error found after parsing (a combination clap cannot express): exits with 2.
+pub(crate) fn usage_error(message: impl std::fmt::Display) -> anyhow::Error {
+    use clap::CommandFactory;
+    Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, message).into()
+}
+
+/// Messages go to stderr as `xpresso: [level: ]message`; info is the default level.
+fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => log::LevelFilter::Warn,
+        (false, 0) => log::LevelFilter::Info,
+        (false, 1) => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Trace,
+    };
+    let _ = env_logger::Builder::new()
+        .filter_level(level)
+        .parse_env(env_logger::Env::new().filter("XPRESSO_LOG"))
+        .format(|buf, record| {
+            use std::io::Write;
+            match record.level() {
+                log::Level::Info => writeln!(buf, "xpresso: {}", record.args()),
+                log::Level::Warn => writeln!(buf, "xpresso: warning: {}", record.args()),
+                level => writeln!(buf, "xpresso: {}: {}", level.as_str().to_lowercase(), record.args()),
+            }
+        })
+        .try_init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -78,19 +125,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scan(a) => scan::run(a, cli.quiet),
         Command::Ism(a) => ism::run(a, cli.quiet),
         Command::ScoreVariants(a) => score_variants::run(a, cli.quiet),
-        Command::Models(a) => models::run(a, cli.quiet),
+        Command::Models(a) => models::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
-    }
-}
-
-/// Prints a warning line (always) or an info line (unless quiet) to stderr.
-pub(crate) fn warn(msg: &str) {
-    eprintln!("xpresso: warning: {msg}");
-}
-
-pub(crate) fn info(quiet: bool, msg: &str) {
-    if !quiet {
-        eprintln!("xpresso: {msg}");
     }
 }

@@ -3,7 +3,6 @@
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
-use super::info;
 use crate::model::registry;
 
 #[derive(Args, Debug)]
@@ -29,11 +28,11 @@ pub enum ModelsCommand {
     List,
 }
 
-pub fn run(args: ModelsArgs, quiet: bool) -> Result<()> {
+pub fn run(args: ModelsArgs) -> Result<()> {
     match args.command {
         ModelsCommand::Fetch { name, url, force } => {
             let path = registry::fetch(&name, &url, force)?;
-            info(quiet, &format!("model '{name}' verified at {}", path.display()));
+            log::info!("model '{name}' verified at {}", path.display());
         }
         ModelsCommand::List => {
             println!("name\tstate\tpath");

@@ -6,7 +6,6 @@ use anyhow::Result;
 use clap::Args;
 
 use super::args::{provenance, FeatureArgs, ModelArgs};
-use super::warn;
 use crate::pipeline::predict::Predict;
 
 #[derive(Args, Debug)]
@@ -38,7 +37,7 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
         provenance: provenance(&model_path),
     };
     for w in predict.run(&args.output)? {
-        warn(&w);
+        log::warn!("{w}");
     }
     Ok(())
 }

@@ -6,11 +6,11 @@ use anyhow::Result;
 use clap::Args;
 
 use super::args::ModelArgs;
-use super::info;
 use crate::genome::Genome;
 use crate::model::arch::N_FEATURES;
 use crate::output::suffixed;
-use crate::pipeline::scan::{Region, Scan};
+use crate::pipeline::scan::Scan;
+use crate::pipeline::select::GenomeRegion;
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
@@ -18,9 +18,10 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "FASTA")]
     pub genome: PathBuf,
 
-    /// Region to tile, `chrom:start-end`, 1-based inclusive; windows [a, a+10500) lie inside it.
+    /// Region to tile, `chrom:start-end` (1-based, inclusive, commas allowed) or a whole
+    /// chromosome; windows [a, a+10500) lie inside it.
     #[arg(short, long, value_name = "REGION")]
-    pub region: Region,
+    pub region: GenomeRegion,
 
     /// Distance between window starts, in bp; also the width of each bedGraph interval.
     #[arg(long, default_value_t = 100, value_name = "BP")]
@@ -57,9 +58,7 @@ pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {
         quiet,
     };
     let tiles = scan.run(&args.output, args.bigwig.as_deref())?;
-    info(
-        quiet,
-        &format!("{tiles} windows per strand written to {} and {}", suffixed(&args.output, "plus.bedGraph").display(), suffixed(&args.output, "minus.bedGraph").display()),
-    );
+    let (plus, minus) = (suffixed(&args.output, "plus.bedGraph"), suffixed(&args.output, "minus.bedGraph"));
+    log::info!("{tiles} windows per strand written to {} and {}", plus.display(), minus.display());
     Ok(())
 }

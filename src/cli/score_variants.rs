@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 
-use super::args::{FeatureArgs, ModelArgs, TssArgs};
-use super::{info, warn};
+use super::args::{FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::genome::Genome;
+use crate::input::InputError;
 use crate::pipeline::score_variants::{ScoreVariants, VariantOutputs};
 use crate::pipeline::tss_windows::TssWindows;
 use crate::variants::reader::VariantReader;
@@ -53,6 +53,9 @@ pub struct ScoreVariantsArgs {
     pub no_index: bool,
 
     #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
     pub model: ModelArgs,
 }
 
@@ -60,12 +63,13 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let (model, model_path) = args.model.load()?;
     let mut genome = Genome::open(&args.genome)?;
+    let region = args.select.placed(&genome)?;
     let source = args.tss.source().context("score-variants needs --gtf or --tss-bed")?;
     let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
     let index = TssIndex::load(&mut windows, &source)?;
     let tss_warnings = windows.warnings();
     if index.is_empty() {
-        bail!("no TSS of the annotation lies on a chromosome of the genome {}", args.genome.display());
+        return Err(InputError::msg(format!("no TSS of the annotation lies on a chromosome of the genome {}", args.genome.display())));
     }
     let reader = VariantReader::open(&args.vcf)?;
     let command: Vec<String> = std::env::args().collect();
@@ -75,6 +79,8 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         ref_mismatch: args.ref_mismatch,
         use_index: !args.no_index,
         quiet,
+        region,
+        shard: args.select.shard,
         provenance: vec![
             format!("xpressoVersion={}", env!("CARGO_PKG_VERSION")),
             format!("xpressoModel={}", model_path.display()),
@@ -85,9 +91,9 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let summary = scoring.run(&mut genome, &index, reader, &outputs)?;
     let (line, warnings) = summary.report();
     for w in tss_warnings.iter().chain(&warnings) {
-        warn(w);
+        log::warn!("{w}");
     }
     let secs = started.elapsed().as_secs_f64();
-    info(quiet, &format!("{line}; {} TSS windows; {secs:.1} s", index.len()));
+    log::info!("{line}; {} TSS windows; {secs:.1} s", index.len());
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use crate::input::OrInput;
 use anyhow::{Context, Result};
 use noodles::core::{Position, Region};
 use noodles::fasta;
@@ -37,6 +38,10 @@ pub struct Genome {
 impl Genome {
     /// Opens `path`, building `.fai` (and `.gzi` for bgzip) beside it when missing.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_inner(path).input()
+    }
+
+    fn open_inner(path: &Path) -> Result<Self> {
         let compression = index::detect(path)?;
         let fai = index::load_or_build_fai(path, compression)?;
         let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
@@ -52,6 +57,7 @@ impl Genome {
             .iter()
             .map(|r| Contig { name: String::from_utf8_lossy(r.name()).into_owned(), len: r.length() })
             .collect();
+        log::debug!("genome {}: {} contigs, {compression:?}", path.display(), contigs.len());
         let by_name = contigs.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         Ok(Genome { path: path.to_path_buf(), reader: fasta::io::IndexedReader::new(inner, fai), contigs, by_name })
     }

@@ -70,7 +70,7 @@ pub fn resolve(spec: &str) -> Result<PathBuf> {
 /// Downloads a published model into the cache, checks its sha256 and renames it into place,
 /// so the cache never holds a partial or corrupt file. Returns the final path.
 pub fn fetch(name: &str, base_url: &str, force: bool) -> Result<PathBuf> {
-    let model = known(name).with_context(|| format!("unknown model '{name}' (known: human, mouse)"))?;
+    let model = known(name).ok_or_else(|| crate::input::InputError::msg(format!("unknown model '{name}' (known: human, mouse)")))?;
     let dir = cache_dir()?;
     let dest = dir.join(model.file);
     if dest.exists() && !force && sha256_file(&dest)? == model.sha256 {

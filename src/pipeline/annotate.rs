@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use super::select::{Shard, TssSelection};
 use super::tss_windows::{TssSource, TssWindows};
 use super::{predict_stream, Progress};
 use crate::annotation::Tss;
@@ -29,6 +30,8 @@ pub struct AnnotateSummary {
 }
 
 pub struct Annotate<'a> {
+    /// Which TSSs (region, shard); only shard 1 writes the header.
+    pub selection: TssSelection,
     pub windows: TssWindows<'a>,
     pub source: TssSource,
     pub predictor: &'a dyn Predictor,
@@ -40,9 +43,11 @@ pub struct Annotate<'a> {
 
 impl Annotate<'_> {
     pub fn run(mut self, outputs: &AnnotateOutputs) -> Result<AnnotateSummary> {
-        let (tsss, per_transcript) = self.source.open()?;
+        let (tsss, per_transcript) = self.selection.open(&self.source, |_| true)?;
         let mut tsv = Output::create(&outputs.tsv)?;
-        self.write_header(&mut tsv, per_transcript)?;
+        if Shard::writes_header(self.selection.shard) {
+            self.write_header(&mut tsv, per_transcript)?;
+        }
         let mut summary = AnnotateSummary::default();
         let mut points = Vec::new();
         let want_track = outputs.bed.is_some() || outputs.bedgraph.is_some() || outputs.bigwig.is_some();

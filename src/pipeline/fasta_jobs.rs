@@ -4,6 +4,7 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use crate::input::OrInput;
 use anyhow::{bail, Result};
 use noodles::fasta;
 
@@ -15,7 +16,7 @@ use crate::window::{self, TSS_INDEX};
 
 /// Jobs of every record of `path` (meta: record id and length), features joined on the id.
 pub fn fasta_jobs<'a>(path: &Path, features: &'a mut FeatureJoin) -> Result<impl Iterator<Item = Result<Job<(String, usize)>>> + Send + 'a> {
-    let mut records = FastaRecords { path: path.to_path_buf(), reader: fasta::io::Reader::new(open_text(path, "FASTA")?), index: 0 };
+    let mut records = FastaRecords { path: path.to_path_buf(), reader: fasta::io::Reader::new(open_text(path, "FASTA").input()?), index: 0 };
     let path = path.to_path_buf();
     Ok(std::iter::from_fn(move || records.next_record().transpose()).filter_map(move |r| {
         r.and_then(|(id, seq)| {
@@ -28,6 +29,7 @@ pub fn fasta_jobs<'a>(path: &Path, features: &'a mut FeatureJoin) -> Result<impl
             };
             Ok(features.lookup(&id)?.map(|f| Job { meta: (id, seq.len()), window, features: f }))
         })
+        .input()
         .transpose()
     }))
 }

@@ -10,10 +10,12 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 
 use super::fasta_jobs::fasta_jobs;
+use super::select::{Shard, TssSelection};
 use super::tss_windows::{TssSource, TssWindows};
 use super::Progress;
 use crate::annotation::{strip_version, Strand, Tss};
 use crate::features::FeatureJoin;
+use crate::input::InputError;
 use crate::ism::range::TssRange;
 use crate::ism::{npy, saturate, Saturation, BASES};
 use crate::model::arch::{ALPHABET, N_FEATURES};
@@ -23,8 +25,9 @@ use crate::output::{suffixed, Output};
 
 /// What to mutate.
 pub enum IsmInput<'g> {
-    /// The TSS windows of the selected genes (gene_id, version ignored, or gene_name).
-    Genes { windows: TssWindows<'g>, source: TssSource, select: Vec<String> },
+    /// The TSS windows of the named genes (gene_id, version ignored, or gene_name; none named:
+    /// all) among those `selection` takes.
+    Genes { windows: Box<TssWindows<'g>>, source: TssSource, genes: Vec<String>, selection: TssSelection },
     /// Every record of a FASTA, with features joined on the record id.
     Fasta { path: PathBuf, features: FeatureJoin },
 }
@@ -90,11 +93,17 @@ impl Ism<'_> {
             npy_names: HashSet::new(),
             tracks: (outputs.bedgraph.is_some() || outputs.bigwig.is_some()).then(Default::default),
         };
-        self.write_header(&mut w.tsv, gene_mode)?;
+        let shard = match &input {
+            IsmInput::Genes { selection, .. } => selection.shard,
+            IsmInput::Fasta { .. } => None,
+        };
+        if Shard::writes_header(shard) {
+            self.write_header(&mut w.tsv, gene_mode)?;
+        }
         let progress = Progress::new(self.quiet, None, "windows");
         let (done, warnings, chrom_sizes) = match input {
-            IsmInput::Genes { mut windows, source, select } => {
-                let done = self.run_genes(&mut windows, &source, &select, &mut w, &progress)?;
+            IsmInput::Genes { mut windows, source, genes, selection } => {
+                let done = self.run_genes(&mut windows, &source, &genes, &selection, &mut w, &progress)?;
                 (done, windows.warnings(), Some(windows.genome.chrom_sizes()))
             }
             IsmInput::Fasta { path, mut features } => {
@@ -113,16 +122,15 @@ impl Ism<'_> {
         Ok((done, warnings))
     }
 
-    fn run_genes(&self, windows: &mut TssWindows<'_>, source: &TssSource, select: &[String], w: &mut Writers, progress: &Progress) -> Result<u64> {
-        let wanted: HashSet<&str> = select.iter().map(|s| strip_version(s)).collect();
+    fn run_genes(&self, windows: &mut TssWindows<'_>, source: &TssSource, genes: &[String], selection: &TssSelection, w: &mut Writers, progress: &Progress) -> Result<u64> {
+        let wanted: Arc<HashSet<String>> = Arc::new(genes.iter().map(|s| strip_version(s).to_string()).collect());
+        let keep = { let wanted = wanted.clone(); move |tss: &Tss| wanted.is_empty() || gene_hit(tss, &wanted).is_some() };
         let mut found = BTreeSet::new();
-        let (tsss, _) = source.open()?;
+        let (tsss, _) = selection.open(source, keep.clone())?;
         let mut done = 0;
         for tss in tsss {
             let tss: Tss = tss?;
-            let hit = [strip_version(&tss.gene_id), tss.gene_name.as_str()].into_iter().find(|k| wanted.contains(k));
-            let Some(hit) = hit.map(str::to_string) else { continue };
-            found.insert(hit);
+            found.extend(gene_hit(&tss, &wanted).map(str::to_string));
             let Some(job) = windows.job(tss)? else { continue };
             let contig = windows.genome.resolve(&job.meta.chrom).expect("job() resolved it");
             let chrom = windows.genome.contig(contig);
@@ -138,9 +146,16 @@ impl Ism<'_> {
             done += 1;
             progress.inc(1);
         }
-        let missing: Vec<&str> = wanted.iter().copied().filter(|g| !found.contains(*g)).collect();
+        if selection.shard.is_some() {
+            // a gene of another shard is still a gene of the annotation
+            let whole = TssSelection { shard: None, ..selection.clone() };
+            for tss in whole.open(source, keep)?.0 {
+                found.extend(gene_hit(&tss?, &wanted).map(str::to_string));
+            }
+        }
+        let missing: Vec<&str> = wanted.iter().map(String::as_str).filter(|g| !found.contains(*g)).collect();
         if !missing.is_empty() {
-            bail!("gene(s) not found in the annotation (by gene_id or gene_name): {}", missing.join(", "));
+            return Err(InputError::msg(format!("gene(s) not found in the annotation (by gene_id or gene_name): {}", missing.join(", "))));
         }
         Ok(done)
     }
@@ -216,6 +231,11 @@ fn write_rows(out: &mut Output, id: &str, place: Option<&Placement>, window: &[u
         }
     }
     Ok(())
+}
+
+/// The key (gene_id without version, or gene_name) by which `tss` was asked for, if it was.
+fn gene_hit<'t>(tss: &'t Tss, wanted: &HashSet<String>) -> Option<&'t str> {
+    [strip_version(&tss.gene_id), tss.gene_name.as_str()].into_iter().find(|k| wanted.contains(*k))
 }
 
 fn sanitize(id: &str) -> String {

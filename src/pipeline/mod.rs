@@ -11,6 +11,7 @@ pub mod ism;
 pub mod predict;
 pub mod progress;
 pub mod scan;
+pub mod select;
 pub mod score_variants;
 pub mod tss_windows;
 

@@ -7,11 +7,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 
 use super::{predict_stream, Job, Progress};
 use crate::annotation::Strand;
+use super::select::GenomeRegion;
 use crate::genome::{ContigId, Genome};
+use crate::input::InputError;
 use crate::model::arch::{N_FEATURES, SEQ_LEN};
 use crate::model::Predictor;
 use crate::output::Output;
@@ -19,33 +21,9 @@ use crate::output::suffixed;
 use crate::output::track::write_bigwig_intervals;
 use crate::window::{self, DOWNSTREAM, TSS_INDEX};
 
-/// A region `chrom:start-end`, 1-based inclusive as samtools writes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Region {
-    pub chrom: String,
-    /// 0-based half-open.
-    pub start: u64,
-    pub end: u64,
-}
-
-impl std::str::FromStr for Region {
-    type Err = anyhow::Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        let (chrom, range) = s.rsplit_once(':').with_context(|| format!("region '{s}' is not chrom:start-end"))?;
-        let (a, b) = range.split_once('-').with_context(|| format!("region '{s}' is not chrom:start-end"))?;
-        let num = |x: &str| x.replace(',', "").parse::<u64>().with_context(|| format!("region '{s}': '{x}' is not a position"));
-        let (start, end) = (num(a)?, num(b)?);
-        if start == 0 || end < start {
-            bail!("region '{s}': need 1 <= start <= end (1-based, inclusive)");
-        }
-        Ok(Region { chrom: chrom.to_string(), start: start - 1, end })
-    }
-}
-
 pub struct Scan<'a> {
     pub genome: &'a mut Genome,
-    pub region: Region,
+    pub region: GenomeRegion,
     pub step: u64,
     /// Added to every value (the published tracks add 1).
     pub offset: f32,
@@ -60,12 +38,13 @@ impl Scan<'_> {
     /// `BIGWIG.plus.bw` and `BIGWIG.minus.bw` when asked; returns the tile count.
     pub fn run(self, prefix: &Path, bigwig: Option<&Path>) -> Result<u64> {
         let Some(contig) = self.genome.resolve(&self.region.chrom) else {
-            bail!("chromosome {} is not in FASTA {}", self.region.chrom, self.genome.path().display());
+            return Err(InputError::msg(format!("chromosome {} is not in FASTA {}", self.region.chrom, self.genome.path().display())));
         };
-        let Region { start, end, .. } = self.region;
         let chrom = self.genome.contig(contig).name.clone();
-        if self.step == 0 || end - start < SEQ_LEN as u64 {
-            bail!("region {chrom}:{}-{end} is shorter than one {SEQ_LEN} bp window (or --step is 0)", start + 1);
+        // 0-based half-open, the end clipped to the chromosome (a bare chromosome scans it all)
+        let (start, end) = (self.region.start - 1, self.region.end.min(self.genome.contig(contig).len));
+        if self.step == 0 || end < start + SEQ_LEN as u64 {
+            return Err(InputError::msg(format!("region {chrom}:{}-{end} is shorter than one {SEQ_LEN} bp window (or --step is 0)", start + 1)));
         }
         let tiles = (end - start - SEQ_LEN as u64) / self.step + 1;
         let mut plus = Output::create(&suffixed(prefix, "plus.bedGraph"))?;

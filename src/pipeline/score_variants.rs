@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use super::select::{select_visits, PlacedRegion, Shard};
 use super::Progress;
+use crate::input::InputError;
 use crate::genome::Genome;
 use crate::model::Predictor;
 use crate::output::Output;
@@ -33,6 +35,10 @@ pub struct ScoreVariants<'a> {
     pub quiet: bool,
     /// `##` lines for the VCF header (without the `##`).
     pub provenance: Vec<String>,
+    /// Only records overlapping this region.
+    pub region: Option<PlacedRegion>,
+    /// Only this shard's group of the TSS windows' regions (needs an indexed VCF).
+    pub shard: Option<Shard>,
 }
 
 /// What a run did, for the summary and the tests.
@@ -96,16 +102,23 @@ impl ScoreVariants<'_> {
         let mut summary = Summary::default();
         if self.use_index {
             if let Some(vcf_index) = reader.find_index()? {
-                reader.restrict(vcf_index, |name| genome.resolve(name).map(|c| index.regions(c)).unwrap_or_default())?;
+                let visits = reader.plan(vcf_index.as_ref(), |name| genome.resolve(name).map(|c| index.regions(c)).unwrap_or_default());
+                let visits = select_visits(visits, self.region.as_ref(), self.shard);
+                log::debug!("reading {} regions of {} through its index", visits.len(), reader.path().display());
+                reader.restrict(vcf_index, visits)?;
                 summary.via_index = true;
             }
+        }
+        if let (Some(shard), false) = (self.shard, summary.via_index) {
+            let why = if self.use_index { "it has no .tbi/.csi index beside it (bgzip it and run `bcftools index -t`)" } else { "--no-index was given" };
+            return Err(InputError::msg(format!("--shard {shard} splits the VCF through its index, but {}: {why}", reader.path().display())));
         }
         let mut vcf = Output::create(&outputs.vcf)?;
         for line in vcf_out::header(&reader.header_lines, &self.provenance) {
             writeln!(vcf, "{line}")?;
         }
         let mut tsv = outputs.tsv.as_deref().map(Output::create).transpose()?;
-        if let Some(t) = &mut tsv {
+        if let (Some(t), true) = (&mut tsv, Shard::writes_header(self.shard)) {
             writeln!(t, "{}", tsv_out::HEADER)?;
         }
         let progress = Progress::new(self.quiet, None, "records");
@@ -123,6 +136,9 @@ impl ScoreVariants<'_> {
             Ok(())
         };
         while let Some(record) = reader.next_record()? {
+            if self.region.as_ref().is_some_and(|r| !r.contains(&record.chrom, record.pos, record.end())) {
+                continue;
+            }
             scorer.push(genome, record, &path)?;
             if scorer.is_full() {
                 write(scorer.flush(), &mut summary)?;

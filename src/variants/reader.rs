@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use crate::input::OrInput;
 use anyhow::{bail, Context, Result};
 use flate2::read::MultiGzDecoder;
 use noodles::bgzf::{self, VirtualPosition};
@@ -85,6 +86,10 @@ enum Body {
 impl VariantReader {
     /// Opens `path` and reads its header.
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_inner(path).input()
+    }
+
+    fn open_inner(path: &Path) -> Result<Self> {
         let what = || format!("cannot read VCF/BCF {}", path.display());
         let file = File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?;
         let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
@@ -111,6 +116,10 @@ impl VariantReader {
 
     /// The tabix or CSI index beside the file, when the file is bgzip and one exists.
     pub fn find_index(&self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
+        self.find_index_inner().input()
+    }
+
+    fn find_index_inner(&self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
         if !self.is_bgzf {
             return Ok(None);
         }
@@ -125,21 +134,27 @@ impl VariantReader {
         Ok(Some(index))
     }
 
-    /// Switches to reading only the records that overlap `regions`: per index reference
-    /// sequence name, sorted disjoint 1-based inclusive intervals. Each record is read once.
-    pub fn restrict(&mut self, index: Box<dyn BinningIndex + Send>, regions: impl Fn(&str) -> Vec<(u64, u64)>) -> Result<()> {
-        let names = self.index_names(index.as_ref());
-        let mut visits = VecDeque::new();
-        for (ref_id, name) in names.iter().enumerate() {
+    /// The regions to read through `index`, in index order: per reference sequence name,
+    /// `regions` gives sorted disjoint 1-based inclusive intervals.
+    pub fn plan(&self, index: &dyn BinningIndex, regions: impl Fn(&str) -> Vec<(u64, u64)>) -> Vec<Visit> {
+        let mut visits = Vec::new();
+        for (ref_id, name) in self.index_names(index).into_iter().enumerate() {
             let mut prev_end = 0;
-            for (start, end) in regions(name) {
-                visits.push_back(Visit { ref_id, name: name.clone(), start, end, prev_end });
+            for (start, end) in regions(&name) {
+                visits.push(Visit { ref_id, name: name.clone(), start, end, prev_end });
                 prev_end = end;
             }
         }
+        visits
+    }
+
+    /// Switches to reading only the records that overlap `visits` (from `plan`, possibly
+    /// thinned or clipped). Each record is read once, in the visit where it starts.
+    pub fn restrict(&mut self, index: Box<dyn BinningIndex + Send>, visits: Vec<Visit>) -> Result<()> {
         let file = File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
         let reader = bgzf::io::Reader::new(file);
         let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader)) } else { Source::Text(reader) };
+        let visits = visits.into();
         self.body = Body::Indexed(Box::new(Indexed { source, index, visits, chunks: VecDeque::new(), visit: None, line: String::new() }));
         Ok(())
     }
@@ -154,6 +169,10 @@ impl VariantReader {
 
     /// The next record, or `None` at the end.
     pub fn next_record(&mut self) -> Result<Option<VariantRecord>> {
+        self.next_record_inner().input()
+    }
+
+    fn next_record_inner(&mut self) -> Result<Option<VariantRecord>> {
         let path = &self.path;
         match &mut self.body {
             Body::Text { lines, line_no } => {
@@ -250,13 +269,14 @@ enum Source {
 }
 
 /// One region to read: 1-based inclusive, and the end of the previous region of the same
-/// sequence (a record reaching back into it was already read there).
-struct Visit {
-    ref_id: usize,
-    name: String,
-    start: u64,
-    end: u64,
-    prev_end: u64,
+/// sequence (a record reaching back into it was read there, or by the shard that has it).
+#[derive(Clone, Debug)]
+pub struct Visit {
+    pub ref_id: usize,
+    pub name: String,
+    pub start: u64,
+    pub end: u64,
+    pub prev_end: u64,
 }
 
 impl Indexed {

@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 
-use anyhow::{bail, Result};
+use crate::input::OrInput;
+use anyhow::Result;
 use rayon::prelude::*;
 
 use super::allele::{edit, Edit, SkipReason};
@@ -176,7 +177,7 @@ impl<'a> Scorer<'a> {
         }
         if let Some(found) = self.ref_mismatch_at(genome, contig, &scored.record, edits[0].2[0])? {
             if self.ref_mismatch == RefMismatch::Error {
-                bail!("{}: REF {} does not match the genome ({found}); use --ref-mismatch skip to flag and go on", scored.record.locus(path), scored.record.reference);
+                return Err(crate::input::InputError::msg(format!("{}: REF {} does not match the genome ({found}); use --ref-mismatch skip to flag and go on", scored.record.locus(path), scored.record.reference)));
             }
             scored.mismatch_pairs = edits.iter().flat_map(|(a, _, hits)| hits.iter().map(move |&t| (*a, t))).collect();
             scored.status = Status::RefMismatch { genome: found };
@@ -205,7 +206,7 @@ impl<'a> Scorer<'a> {
         }
         let e = self.index.get(tss);
         let mut forward = Vec::new();
-        genome.fetch_padded(e.contig, e.span.0, e.span.1, &mut forward)?;
+        genome.fetch_padded(e.contig, e.span.0, e.span.1, &mut forward).input()?;
         let mut window = forward.clone();
         if e.tss.strand == Strand::Minus {
             reverse_complement(&mut window);
@@ -226,7 +227,7 @@ impl<'a> Scorer<'a> {
         let bases: &[u8] = if start >= span.0 && end <= span.1 {
             &self.cache[&cached_tss].forward[(start - span.0) as usize..(end - span.0) as usize]
         } else {
-            genome.fetch_padded(contig, start, end, &mut self.buf)?;
+            genome.fetch_padded(contig, start, end, &mut self.buf).input()?;
             &self.buf
         };
         let matches = record.reference.bytes().zip(bases).all(|(r, g)| r.eq_ignore_ascii_case(g) || r.eq_ignore_ascii_case(&b'N'));

@@ -137,3 +137,29 @@ pub fn window_of(seq: &[u8], p: i64, minus: bool) -> Vec<u8> {
     let fwd: Vec<u8> = (a..b).map(|i| if i < 0 || i >= seq.len() as i64 { b'N' } else { seq[i as usize] }).collect();
     if minus { revcomp(&fwd) } else { fwd }
 }
+
+/// Writes `name` of `chrom_len` bases: N, then `piece` at 0-based `offset`, then N (bgzip, 60 per line).
+pub fn place_piece(dest: &Path, name: &str, chrom_len: usize, offset: usize, piece: &[u8]) {
+    use std::io::Write;
+    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(dest).unwrap());
+    writeln!(w, ">{name} placed test piece").unwrap();
+    let n_line = [b'N'; 60];
+    let mut pos = 0;
+    while pos < chrom_len {
+        let end = (pos + 60).min(chrom_len);
+        let line: Vec<u8> = (pos..end)
+            .map(|i| if i >= offset && i < offset + piece.len() { piece[i - offset] } else { b'N' })
+            .collect();
+        w.write_all(if line == n_line[..line.len()] { &n_line[..line.len()] } else { &line }).unwrap();
+        w.write_all(b"\n").unwrap();
+        pos = end;
+    }
+    w.finish().unwrap();
+}
+
+/// GRCh37 chr22 as far as the shared piece goes: its 20-21 Mb placed in N (bgzip), named `chr22`
+/// (the Ensembl 75 GTF and the HapMap VCF say `22`: the alias trap).
+pub fn grch37_chr22(dest: &Path) {
+    let piece = read_piece(&shared().join("data/genome/GRCh37_22_20-21M.fa"));
+    place_piece(dest, "chr22", 51_304_566, 20_000_000, &piece);
+}

@@ -1,0 +1,285 @@
+//! The workflows in `workflows/`, run against the built binary on the shared GRCh37 chr22
+//! data: Snakemake for real (installed from PyPI by .ci/run), and each Nextflow module's
+//! script and stub blocks rendered from the module file and run with bash (Nextflow itself
+//! cannot be installed here). Gathered shard outputs must equal one plain run.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{grch37_chr22, human_model, shared, xpresso};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The directory of the xpresso binary under test, to put first on PATH.
+fn bin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_xpresso")).parent().unwrap().to_path_buf()
+}
+
+fn path_with_bin() -> String {
+    format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default())
+}
+
+/// `$SNAKEMAKE`, the venv .ci/run installs into, or `snakemake` on PATH.
+fn snakemake() -> PathBuf {
+    if let Some(p) = std::env::var_os("SNAKEMAKE") {
+        return p.into();
+    }
+    let venv = repo().join("target/snakemake-venv/bin/snakemake");
+    if venv.exists() {
+        return venv;
+    }
+    let found = Command::new("snakemake").arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(found, "snakemake is needed: .ci/run installs it into target/snakemake-venv (or set SNAKEMAKE)");
+    "snakemake".into()
+}
+
+fn s(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn bcftools_body(vcf: &Path) -> Vec<String> {
+    let o = Command::new("bcftools").args(["view", "-H", &s(vcf)]).output().expect("bcftools is installed (.ci/run installs it)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().lines().map(String::from).collect()
+}
+
+fn without_provenance(text: &str) -> String {
+    text.lines().filter(|l| !l.starts_with("##xpresso")).map(|l| format!("{l}\n")).collect()
+}
+
+/// Inputs on the shared data: GRCh37 chr22 (the 20-21 Mb piece in N), Ensembl 75 GTF, the
+/// HapMap exome VCF (tabix).
+struct Inputs {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    genome: PathBuf,
+    gtf: PathBuf,
+    vcf: PathBuf,
+}
+
+fn inputs() -> Inputs {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let genome = root.join("chr22.fa.gz");
+    grch37_chr22(&genome);
+    let data = shared().join("data");
+    Inputs {
+        _dir: dir,
+        root,
+        genome,
+        gtf: data.join("annotation/chr22.GRCh37.75.gtf.gz"),
+        vcf: data.join("variants/hapmap_exome_chr22.vcf.gz"),
+    }
+}
+
+const LOCUS: &str = "22:20,110,001-20,125,000";
+
+#[test]
+fn snakemake_workflow_runs_and_its_gathered_outputs_equal_plain_runs() {
+    let i = inputs();
+    let model = s(&human_model());
+    let config = format!(
+        "genome: {}\ngtf: {}\nvcf: {}\nmodel: {model}\nshards: 3\nthreads: 1\nscan:\n  ZDHHC8: \"{LOCUS}\"\nscan_step: 500\noutdir: results\n",
+        s(&i.genome),
+        s(&i.gtf),
+        s(&i.vcf)
+    );
+    std::fs::write(i.root.join("config.yaml"), config).unwrap();
+    let snakefile = repo().join("workflows/snakemake/Snakefile");
+    let out = Command::new(snakemake())
+        .args(["-s", &s(&snakefile), "--configfile", "config.yaml", "--cores", "2", "--quiet", "all"])
+        .current_dir(&i.root)
+        .env("PATH", path_with_bin())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "snakemake failed:\n{log}");
+    let res = i.root.join("results");
+
+    // annotate: 3 shards joined == one run
+    let (status, one, stderr) = xpresso(&["annotate", "-q", "-m", &model, "--genome", &s(&i.genome), "--gtf", &s(&i.gtf)]);
+    assert!(status.success(), "{stderr}");
+    let gathered = std::fs::read_to_string(res.join("annotate/predictions.tsv")).unwrap();
+    assert!(gathered.lines().count() > 1000, "every chr22 gene");
+    assert_eq!(without_provenance(&gathered), without_provenance(&one));
+
+    // scan: the same tracks as a direct run, and bigWigs
+    let direct = i.root.join("direct");
+    let (status, _, stderr) = xpresso(&["scan", "-q", "-m", &model, "--genome", &s(&i.genome), "--region", LOCUS, "--step", "500", "-o", &s(&direct)]);
+    assert!(status.success(), "{stderr}");
+    for strand in ["plus", "minus"] {
+        let want = std::fs::read_to_string(i.root.join(format!("direct.{strand}.bedGraph"))).unwrap();
+        assert_eq!(std::fs::read_to_string(res.join(format!("scan/ZDHHC8.{strand}.bedGraph"))).unwrap(), want);
+        assert!(std::fs::metadata(res.join(format!("scan/ZDHHC8.{strand}.bw"))).unwrap().len() > 0);
+    }
+
+    // score-variants: bcftools concat of 3 shards == one run; TSVs by cat
+    let one_vcf = i.root.join("one.vcf.gz");
+    let one_tsv = i.root.join("one.tsv");
+    let (status, _, stderr) = xpresso(&[
+        "score-variants", "-q", "-m", &model, "--genome", &s(&i.genome), "--gtf", &s(&i.gtf), "--vcf", &s(&i.vcf), "-o", &s(&one_vcf), "--tsv", &s(&one_tsv),
+    ]);
+    assert!(status.success(), "{stderr}");
+    let body = bcftools_body(&res.join("variants/scored.vcf.gz"));
+    assert!(body.iter().filter(|l| l.contains("XPRESSO=")).count() >= 4, "scored records");
+    assert_eq!(body, bcftools_body(&one_vcf));
+    assert!(res.join("variants/scored.vcf.gz.csi").exists());
+    assert_eq!(std::fs::read_to_string(res.join("variants/scored.tsv")).unwrap(), std::fs::read_to_string(&one_tsv).unwrap());
+
+    // every job logged to a file; shard files were temporary
+    for log in ["annotate/1.log", "annotate/3.log", "scan/ZDHHC8.log", "score_variants/2.log", "score_variants/gather.log"] {
+        assert!(res.join("logs").join(log).exists(), "log {log}");
+    }
+    assert!(!res.join("annotate/shards/1.tsv").exists(), "shards are temp()");
+}
+
+/// Values for the Groovy variables of a module's script: `$name`, `${name}`, `${a.b}`.
+type Vars = HashMap<&'static str, String>;
+
+/// The body of the `"""` block that follows `label:` in a module, as Nextflow makes it: `\\`
+/// and `\$` unescaped, `${...}`/`$name` replaced from `vars` (an unknown name fails the
+/// test), then the common indentation stripped.
+fn render(module: &str, label: &str, vars: &Vars) -> String {
+    let start = module.find(&format!("{label}:")).unwrap_or_else(|| panic!("no {label}: block"));
+    let open = start + module[start..].find("\"\"\"").expect("a \"\"\" block") + 3;
+    let close = open + module[open..].find("\"\"\"").expect("a closing \"\"\"");
+    let text = &module[open..close];
+    let mut out = String::new();
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        if let Some(escaped) = rest.strip_prefix('\\').and_then(|r| r.chars().next()).filter(|c| *c == '\\' || *c == '$') {
+            out.push(escaped);
+            i += 2;
+        } else if let Some(after) = rest.strip_prefix('$') {
+            let (name, len) = match after.strip_prefix('{') {
+                Some(inner) => {
+                    let end = inner.find('}').expect("closing }");
+                    (&inner[..end], end + 3)
+                }
+                None => {
+                    let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).unwrap_or(after.len());
+                    let name = after[..end].trim_end_matches('.');
+                    (name, name.len() + 1)
+                }
+            };
+            let value = vars.get(name).unwrap_or_else(|| panic!("the test has no value for ${{{name}}} in the {label} block"));
+            out.push_str(value);
+            i += len;
+        } else {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    strip_indent(&out)
+}
+
+/// Groovy's stripIndent: removes the leading whitespace all non-blank lines share.
+fn strip_indent(text: &str) -> String {
+    let indent = text.lines().filter(|l| !l.trim().is_empty()).map(|l| l.len() - l.trim_start().len()).min().unwrap_or(0);
+    text.lines().map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() }).collect::<Vec<_>>().join("\n") + "\n"
+}
+
+/// Runs a rendered block with bash in `dir`, the binary first on PATH; returns stderr.
+fn bash(dir: &Path, script: &str) -> String {
+    let out = Command::new("bash").args(["-euo", "pipefail", "-c", script]).current_dir(dir).env("PATH", path_with_bin()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "script failed:\n{script}\n{stderr}");
+    stderr
+}
+
+/// The `path(...)` patterns of a module's `output:` block, with `${prefix}` filled in.
+fn declared_outputs(module: &str, prefix: &str) -> Vec<String> {
+    let start = module.find("output:").expect("output:");
+    let end = start + module[start..].find("when:").or_else(|| module[start..].find("script:")).unwrap();
+    module[start..end]
+        .split("path(")
+        .skip(1)
+        .filter_map(|p| p.split('"').nth(1))
+        .map(|p| p.replace("${prefix}", prefix))
+        .collect()
+}
+
+/// Files in `dir` matching a Nextflow glob (only `*` is used by the modules).
+fn matches(dir: &Path, pattern: &str) -> bool {
+    let (head, tail) = pattern.split_once('*').unwrap_or((pattern, ""));
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        if pattern.contains('*') { name.starts_with(head) && name.ends_with(tail) && name.len() >= head.len() + tail.len() } else { name == pattern }
+    })
+}
+
+/// Renders and runs a module's script block (then its stub block in a fresh directory),
+/// checks the declared outputs exist after each and that versions.yml names the version.
+fn run_module(name: &str, inputs: &[(&str, &Path)], vars: Vars) -> PathBuf {
+    let module = std::fs::read_to_string(repo().join(format!("workflows/nextflow/modules/xpresso/{name}/main.nf"))).unwrap();
+    let prefix = vars["prefix"].clone();
+    for (label, dir) in [("script", "work"), ("stub", "stub")] {
+        let work = std::env::temp_dir().join(format!("xpresso-nf-{name}-{}-{dir}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).unwrap();
+        for (staged, real) in inputs {
+            std::os::unix::fs::symlink(real, work.join(staged)).unwrap();
+        }
+        bash(&work, &render(&module, label, &vars));
+        for pattern in declared_outputs(&module, &prefix) {
+            assert!(matches(&work, &pattern), "{name} {label}: declared output {pattern} missing");
+        }
+        let versions = std::fs::read_to_string(work.join("versions.yml")).unwrap();
+        assert!(versions.contains(&format!("xpresso: {}", env!("CARGO_PKG_VERSION"))), "{versions}");
+        if label == "script" {
+            return work;
+        }
+    }
+    unreachable!()
+}
+
+fn vars(process: &str, prefix: &str, args: &str, extra: &[(&'static str, &str)]) -> Vars {
+    let mut v: Vars = HashMap::new();
+    v.insert("task.process", format!("XPRESSO_{process}"));
+    v.insert("task.cpus", "2".into());
+    v.insert("args", args.into());
+    v.insert("prefix", prefix.into());
+    for (k, val) in extra {
+        v.insert(k, val.to_string());
+    }
+    v
+}
+
+#[test]
+fn nextflow_modules_render_to_commands_that_run() {
+    let i = inputs();
+    let model = human_model();
+    let staged: Vec<(&str, &Path)> = vec![("chr22.fa.gz", &i.genome), ("genes.gtf.gz", &i.gtf), ("model.h5", &model)];
+    let common = [("fasta", "chr22.fa.gz"), ("gtf", "genes.gtf.gz"), ("model", "model.h5")];
+
+    // annotate, as shard 2 of 3 via ext.args
+    let work = run_module("annotate", &staged, vars("ANNOTATE", "chr22_2", "--shard 2/3", &common));
+    let tsv = work.join("chr22_2.tsv.gz");
+    let (status, direct, stderr) = xpresso(&["annotate", "-q", "-m", &s(&model), "--genome", &s(&i.genome), "--gtf", &s(&i.gtf), "--shard", "2/3"]);
+    assert!(status.success(), "{stderr}");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&tsv).unwrap()), &mut text).unwrap();
+    assert!(!direct.is_empty());
+    assert_eq!(without_provenance(&text), without_provenance(&direct), "the module's command = the plain command");
+
+    // scan
+    let work = run_module("scan", &staged, vars("SCAN", "zdhhc8", "--step 1000", &[common[0], common[2], ("region", LOCUS)]));
+    assert!(work.join("zdhhc8.plus.bw").exists());
+
+    // score-variants
+    let tbi = i.vcf.with_extension("gz.tbi");
+    let vcf_staged = [staged.clone(), vec![("in.vcf.gz", i.vcf.as_path()), ("in.vcf.gz.tbi", &tbi)]].concat();
+    let work = run_module("scorevariants", &vcf_staged, vars("SCOREVARIANTS", "hapmap", "", &[common[0], common[1], common[2], ("vcf", "in.vcf.gz")]));
+    assert!(bcftools_body(&work.join("hapmap.vcf.gz")).iter().any(|l| l.contains("XPRESSO=")));
+
+    // ism of one gene
+    let work = run_module("ism", &staged, vars("ISM", "zdhhc8", "--gene ZDHHC8 --range -10:10", &common));
+    assert!(std::fs::metadata(work.join("zdhhc8.ism.tsv.gz")).unwrap().len() > 0);
+}

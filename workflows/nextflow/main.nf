@@ -1,0 +1,58 @@
+#!/usr/bin/env nextflow
+// xpresso on one genome: annotate every TSS and score a VCF, each scattered over
+// params.shards jobs (--shard K/N) and gathered in shard order; scan named loci.
+//
+//   nextflow run workflows/nextflow/main.nf -profile docker --genome hg38.fa.gz \
+//       --gtf genes.gtf.gz --model human.h5 --vcf calls.vcf.gz --loci loci.csv --shards 8
+//
+// See docs/nextflow.md.
+nextflow.enable.dsl = 2
+
+include { XPRESSO_ANNOTATE      } from './modules/xpresso/annotate/main'
+include { XPRESSO_SCAN          } from './modules/xpresso/scan/main'
+include { XPRESSO_SCOREVARIANTS } from './modules/xpresso/scorevariants/main'
+include { CAT_SHARDS; BCFTOOLS_CONCAT_SHARDS } from './modules/local/gather'
+
+workflow {
+    if (!params.genome || !params.gtf || !params.model) {
+        error "give --genome, --gtf and --model (a .h5 path: `xpresso models fetch human` prints where)"
+    }
+    def genome = file(params.genome, checkIfExists: true)
+    def gtf    = file(params.gtf, checkIfExists: true)
+    def model  = file(params.model, checkIfExists: true)
+    def shards = Channel.of(1..params.shards)
+    def versions = Channel.empty()
+
+    // annotate: N shards -> one TSV
+    def ch_annotate = shards.map { k -> [[id: "annotate_${k}", shard: k, shards: params.shards], genome, gtf] }
+    XPRESSO_ANNOTATE(ch_annotate, model)
+    XPRESSO_ANNOTATE.out.tsv
+        .toSortedList { a, b -> a[0].shard <=> b[0].shard }
+        .map { list -> ['predictions.tsv.gz', list.collect { it[1] }] }
+        | CAT_SHARDS
+    versions = versions.mix(XPRESSO_ANNOTATE.out.versions.first())
+
+    // scan: one job per row of the loci CSV (name,region)
+    if (params.loci) {
+        def ch_loci = Channel.fromPath(params.loci, checkIfExists: true)
+            .splitCsv(header: true)
+            .map { row -> [[id: row.name], genome, row.region] }
+        XPRESSO_SCAN(ch_loci, model)
+        versions = versions.mix(XPRESSO_SCAN.out.versions.first())
+    }
+
+    // score-variants: N shards of the TSS windows' regions -> bcftools concat
+    if (params.vcf) {
+        def vcf = file(params.vcf, checkIfExists: true)
+        def index = file("${params.vcf}.tbi").exists() ? file("${params.vcf}.tbi") : file("${params.vcf}.csi", checkIfExists: true)
+        def ch_vcf = shards.map { k -> [[id: "variants_${k}", shard: k, shards: params.shards], vcf, index] }
+        XPRESSO_SCOREVARIANTS(ch_vcf, genome, gtf, model)
+        XPRESSO_SCOREVARIANTS.out.vcf
+            .toSortedList { a, b -> a[0].shard <=> b[0].shard }
+            .map { list -> ['scored.vcf.gz', list.collect { it[1] }] }
+            | BCFTOOLS_CONCAT_SHARDS
+        versions = versions.mix(XPRESSO_SCOREVARIANTS.out.versions.first())
+    }
+
+    versions.unique().collectFile(name: 'versions.yml', storeDir: "${params.outdir}/pipeline_info")
+}

@@ -1,0 +1,48 @@
+process XPRESSO_SCAN {
+    tag "$meta.id"
+    label 'process_medium'
+
+    input:
+    tuple val(meta), path(fasta), val(region)
+    path model
+
+    output:
+    tuple val(meta), path("${prefix}.*.bedGraph"), emit: bedgraph
+    tuple val(meta), path("${prefix}.*.bw")      , emit: bigwig
+    tuple val(meta), path("${prefix}.log")       , emit: log
+    path("versions.yml")                         , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    xpresso scan \\
+        --threads $task.cpus \\
+        --genome $fasta \\
+        --region '$region' \\
+        --model $model \\
+        $args \\
+        -o ${prefix} \\
+        --bigwig ${prefix} \\
+        2> >(tee ${prefix}.log >&2)
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+    END_VERSIONS
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    touch ${prefix}.plus.bedGraph ${prefix}.minus.bedGraph ${prefix}.plus.bw ${prefix}.minus.bw ${prefix}.log
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+    END_VERSIONS
+    """
+}
