@@ -1,5 +1,5 @@
 //! Command-line parsing only: each subcommand turns its arguments into a plan for the
-//! library (`pipeline`) and reports the outcome. Exit status (docs/exit-codes.md): 0 on
+//! library (`pipeline`) and reports the outcome. Exit status (docs/workflows.md): 0 on
 //! success, 1 when the run failed (I/O, model, device), 2 on a usage error, 3 when an input
 //! is wrong (missing or malformed file, REF mismatch, unknown gene or chromosome).
 
