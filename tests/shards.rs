@@ -102,6 +102,14 @@ fn annotate_chrom_and_region_keep_the_tsss_there() {
     let region = rows(&run(&f, &["annotate", "--region", "chr3:8,000-22,000"], "r.tsv"));
     assert_eq!(region, on("3", 8_000, 22_000));
     assert_eq!(region.len(), 3, "both ends of the region are inside it");
+    // a shard counts the TSSs first: standard input cannot be read twice
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xpresso"))
+        .args(["annotate", "-q", "-m", &human_model().to_string_lossy(), "--genome", &f.p("g.fa"), "--gtf", "-", "--shard", "1/2"])
+        .stdin(std::fs::File::open(f.root.join("g.gtf")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not standard input"));
     // a region scattered over shards gathers back to the region
     let whole_region = without_provenance(&run(&f, &["annotate", "--region", "1:1-15000"], "r1.tsv"));
     assert_eq!(without_provenance(&gathered(&f, &["annotate", "--region", "1:1-15000"], 3)), whole_region);

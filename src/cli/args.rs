@@ -17,6 +17,7 @@ use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 
 /// Which model to run and how.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Model")]
 pub struct ModelArgs {
     /// Model: a Keras .h5 path, or `human` / `mouse` for a published model fetched into the
     /// cache with `xpresso models fetch`.
@@ -117,6 +118,7 @@ impl TssArgs {
 
 /// The part of the genome a run covers, so a workflow engine can scatter it over jobs.
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Scatter (part of the genome)")]
 pub struct SelectArgs {
     /// Only TSSs (score-variants: variants) on this chromosome; aliases allowed (chr22 = 22).
     #[arg(long, value_name = "CHROM", conflicts_with = "region")]

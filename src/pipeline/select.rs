@@ -136,6 +136,9 @@ impl TssSelection {
         F: Fn(&Tss) -> bool + Clone + Send + 'static,
     {
         let block = match self.shard {
+            Some(shard) if source.path().as_os_str() == "-" => {
+                return Err(InputError::msg(format!("--shard {shard} reads the annotation twice (to count, then to run): give a file, not standard input")));
+            }
             Some(shard) => {
                 let mut total = 0;
                 for tss in self.filtered(source, keep.clone())?.0 {

@@ -27,6 +27,13 @@ pub enum TssSource {
 }
 
 impl TssSource {
+    /// The file the TSSs come from (`-` = standard input).
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            TssSource::Gtf(path, _) | TssSource::Bed(path) => path,
+        }
+    }
+
     /// Opens the source: the TSS stream, and whether TSSs are per transcript.
     pub fn open(&self) -> Result<(TssStream, bool)> {
         let (stream, per_transcript): (TssStream, bool) = match self {
