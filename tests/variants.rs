@@ -310,13 +310,19 @@ fn bgzip_and_index(src: &str, dst: &Path) {
     noodles::tabix::fs::write(PathBuf::from(format!("{}.tbi", dst.display())), &index).unwrap();
 }
 
-#[test]
-fn an_index_restricts_reading_to_windows_and_changes_no_score() {
-    let f = fixture();
+/// The fixture's records on `1` (sorted, indexable) as v.vcf and as v.vcf.gz with a tabix index.
+fn chr1_vcfs(f: &Fixture) -> (Vec<String>, String, PathBuf) {
     let records: Vec<String> = f.records.iter().filter(|r| r.starts_with("1\t")).cloned().collect();
     let plain = f.write_vcf("v.vcf", &records);
     let gz = f.root.join("v.vcf.gz");
     bgzip_and_index(&plain, &gz);
+    (records, plain, gz)
+}
+
+#[test]
+fn an_index_restricts_reading_to_windows_and_changes_no_score() {
+    let f = fixture();
+    let (records, _, gz) = chr1_vcfs(&f);
     let (all, all_tsv, _) = run(&f, gz.to_str().unwrap(), &["--no-index"]);
     let (indexed, indexed_tsv, stderr) = run(&f, gz.to_str().unwrap(), &[]);
     assert!(stderr.contains("visited through the index"), "{stderr}");
@@ -360,11 +366,6 @@ fn bcftools_reads_and_filters_the_output() {
     let out = f.p("out.vcf.gz");
     let (status, _, stderr) = xpresso(&["score-variants", "-q", "-m", &model, "-g", &f.p("g.fa"), "--gtf", &f.p("g.gtf"), "--vcf", &vcf, "-o", &out]);
     assert!(status.success(), "{stderr}");
-    let bcftools = |args: &[&str]| {
-        let o = std::process::Command::new("bcftools").args(args).output().expect("bcftools is installed (.ci/run installs it)");
-        assert!(o.status.success(), "bcftools {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    };
     let all = bcftools(&["view", "-H", &out]);
     assert_eq!(all.lines().count(), f.records.len());
     let strong = bcftools(&["view", "-H", "-i", "XPRESSO_MAXABS>0.001", &out]);
@@ -392,10 +393,7 @@ fn body(vcf: &str) -> Vec<String> {
 #[test]
 fn shards_joined_by_bcftools_concat_and_cat_equal_one_run() {
     let f = fixture();
-    let records: Vec<String> = f.records.iter().filter(|r| r.starts_with("1\t")).cloned().collect();
-    let plain = f.write_vcf("v.vcf", &records);
-    let gz = f.root.join("v.vcf.gz");
-    bgzip_and_index(&plain, &gz);
+    let (_, plain, gz) = chr1_vcfs(&f);
     let gz = gz.to_str().unwrap();
     let (one_vcf, one_tsv, _) = run(&f, gz, &[]);
     for n in [2, 3, 7] {
@@ -426,8 +424,7 @@ fn shards_joined_by_bcftools_concat_and_cat_equal_one_run() {
 #[test]
 fn a_region_keeps_the_records_overlapping_it() {
     let f = fixture();
-    let records: Vec<String> = f.records.iter().filter(|r| r.starts_with("1\t")).cloned().collect();
-    let plain = f.write_vcf("v.vcf", &records);
+    let (_, plain, gz) = chr1_vcfs(&f);
     let (all, all_tsv, _) = run(&f, &plain, &[]);
     let (from, to) = (19_000u64, 21_000u64);
     let overlapping: Vec<String> = body(&all)
@@ -446,8 +443,6 @@ fn a_region_keeps_the_records_overlapping_it() {
     let expected: Vec<&str> = all_tsv.lines().skip(1).filter(|l| ids.contains(l.split('\t').nth(2).unwrap())).collect();
     assert_eq!(region_tsv.lines().skip(1).collect::<Vec<_>>(), expected);
     // through the index: the same records (all of the region lies in TSS windows)
-    let gz = f.root.join("v.vcf.gz");
-    bgzip_and_index(&plain, &gz);
     let (indexed, _, _) = run(&f, gz.to_str().unwrap(), &["--region", "1:19000-21000"]);
     assert_eq!(body(&indexed), overlapping);
 }
