@@ -92,7 +92,7 @@ fn snakemake_workflow_runs_and_its_gathered_outputs_equal_plain_runs() {
     std::fs::write(i.root.join("config.yaml"), config).unwrap();
     let snakefile = repo().join("workflows/snakemake/Snakefile");
     let out = Command::new(snakemake())
-        .args(["-s", &s(&snakefile), "--configfile", "config.yaml", "--cores", "2", "--quiet", "all"])
+        .args(["-s", &s(&snakefile), "--configfile", "config.yaml", "--cores", "2", "all"])
         .current_dir(&i.root)
         .env("PATH", path_with_bin())
         .output()
