@@ -280,6 +280,6 @@ fn nextflow_modules_render_to_commands_that_run() {
     assert!(bcftools_body(&work.join("hapmap.vcf.gz")).iter().any(|l| l.contains("XPRESSO=")));
 
     // ism of one gene
-    let work = run_module("ism", &staged, vars("ISM", "zdhhc8", "--gene ZDHHC8 --range -10:10", &common));
+    let work = run_module("ism", &staged, vars("ISM", "zdhhc8", "--gene ZDHHC8 --range=-10:+10", &common));
     assert!(std::fs::metadata(work.join("zdhhc8.ism.tsv.gz")).unwrap().len() > 0);
 }

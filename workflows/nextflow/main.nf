@@ -1,6 +1,7 @@
 #!/usr/bin/env nextflow
 // xpresso on one genome: annotate every TSS and score a VCF, each scattered over
-// params.shards jobs (--shard K/N) and gathered in shard order; scan named loci.
+// params.shards jobs (--shard K/N) and gathered in shard order; scan named loci; ISM of
+// named genes.
 //
 //   nextflow run workflows/nextflow/main.nf -profile docker --genome hg38.fa.gz \
 //       --gtf genes.gtf.gz --model human.h5 --vcf calls.vcf.gz --loci loci.csv --shards 8
@@ -10,6 +11,7 @@ nextflow.enable.dsl = 2
 
 include { XPRESSO_ANNOTATE      } from './modules/xpresso/annotate/main'
 include { XPRESSO_SCAN          } from './modules/xpresso/scan/main'
+include { XPRESSO_ISM           } from './modules/xpresso/ism/main'
 include { XPRESSO_SCOREVARIANTS } from './modules/xpresso/scorevariants/main'
 include { CAT_SHARDS; BCFTOOLS_CONCAT_SHARDS } from './modules/local/gather'
 
@@ -39,6 +41,12 @@ workflow {
             .map { row -> [[id: row.name], genome, row.region] }
         XPRESSO_SCAN(ch_loci, model)
         versions = versions.mix(XPRESSO_SCAN.out.versions.first())
+    }
+
+    // ism: the promoters of the genes named in --ism_genes (comma-separated), one job
+    if (params.ism_genes) {
+        XPRESSO_ISM(Channel.of([[id: 'ism'], genome, gtf]), model)
+        versions = versions.mix(XPRESSO_ISM.out.versions.first())
     }
 
     // score-variants: N shards of the TSS windows' regions -> bcftools concat
