@@ -194,16 +194,18 @@ fn bash(dir: &Path, script: &str) -> String {
     stderr
 }
 
-/// The `path(...)` patterns of a module's `output:` block, with `${prefix}` filled in.
+/// The `path(...)`/`path "..."` patterns of a module's `output:` block, with `${prefix}`
+/// filled in.
 fn declared_outputs(module: &str, prefix: &str) -> Vec<String> {
     let start = module.find("output:").expect("output:");
     let end = start + module[start..].find("when:").or_else(|| module[start..].find("script:")).unwrap();
-    module[start..end]
-        .split("path(")
-        .skip(1)
-        .filter_map(|p| p.split('"').nth(1))
+    let outputs: Vec<String> = module[start..end]
+        .lines()
+        .filter_map(|line| line.split_once("path").and_then(|(_, rest)| rest.split('"').nth(1)))
         .map(|p| p.replace("${prefix}", prefix))
-        .collect()
+        .collect();
+    assert!(outputs.iter().any(|o| o == "versions.yml"), "{outputs:?}");
+    outputs
 }
 
 /// Files in `dir` matching a Nextflow glob (only `*` is used by the modules).
@@ -238,6 +240,41 @@ fn run_module(name: &str, inputs: &[(&str, &Path)], vars: Vars) -> PathBuf {
         }
     }
     unreachable!()
+}
+
+/// `groovy` (Debian's package, installed by .ci/run) with JAVA_HOME set: Debian's
+/// default-java or OpenJDK 17 (Debian's Groovy 2.4 runs on it), else the `java` on PATH.
+fn groovy() -> Command {
+    let jvms = ["/usr/lib/jvm/default-java", "/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-17-openjdk-arm64"];
+    let home = jvms.iter().map(PathBuf::from).find(|h| h.join("bin/java").is_file()).unwrap_or_else(|| {
+        let java = Command::new("sh").args(["-c", "readlink -f \"$(command -v java)\""]).output().expect("sh");
+        let java = PathBuf::from(String::from_utf8(java.stdout).unwrap().trim());
+        assert!(java.is_file(), "java is needed for groovy (.ci/run installs groovy with a JRE)");
+        java.parent().unwrap().parent().unwrap().to_path_buf()
+    });
+    let mut cmd = Command::new("groovy");
+    cmd.env("JAVA_HOME", home);
+    cmd
+}
+
+#[test]
+fn nextflow_files_are_valid_groovy_syntax() {
+    let nf = repo().join("workflows/nextflow");
+    let mut files = vec![nf.join("main.nf"), nf.join("nextflow.config"), nf.join("modules/local/gather.nf")];
+    for m in ["annotate", "scan", "ism", "scorevariants"] {
+        files.push(nf.join(format!("modules/xpresso/{m}/main.nf")));
+    }
+    let script = repo().join("tests/groovy/parse_only.groovy");
+    let out = groovy().arg(&script).args(&files).output().expect("groovy is installed (.ci/run installs it)");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{report}");
+    assert_eq!(report.lines().filter(|l| l.starts_with("ok ")).count(), files.len(), "{report}");
+    // the check is real: a stray `,` after a parenthesised path (a Groovy syntax error) fails
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.nf");
+    std::fs::write(&bad, "process X {\n    output:\n    path(\"a.txt\"), emit: a\n    script:\n    \"\"\"\n    touch a.txt\n    \"\"\"\n}\n").unwrap();
+    let out = groovy().arg(&script).arg(&bad).output().unwrap();
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 fn vars(process: &str, prefix: &str, args: &str, extra: &[(&'static str, &str)]) -> Vars {

@@ -28,10 +28,10 @@ workflow {
     // annotate: N shards -> one TSV
     def ch_annotate = shards.map { k -> [[id: "annotate_${k}", shard: k, shards: params.shards], genome, gtf] }
     XPRESSO_ANNOTATE(ch_annotate, model)
-    XPRESSO_ANNOTATE.out.tsv
+    def annotate_parts = XPRESSO_ANNOTATE.out.tsv
         .toSortedList { a, b -> a[0].shard <=> b[0].shard }
         .map { list -> ['predictions.tsv.gz', list.collect { it[1] }] }
-        | CAT_SHARDS
+    CAT_SHARDS(annotate_parts)
     versions = versions.mix(XPRESSO_ANNOTATE.out.versions.first())
 
     // scan: one job per row of the loci CSV (name,region)
@@ -55,10 +55,10 @@ workflow {
         def index = file("${params.vcf}.tbi").exists() ? file("${params.vcf}.tbi") : file("${params.vcf}.csi", checkIfExists: true)
         def ch_vcf = shards.map { k -> [[id: "variants_${k}", shard: k, shards: params.shards], vcf, index] }
         XPRESSO_SCOREVARIANTS(ch_vcf, genome, gtf, model)
-        XPRESSO_SCOREVARIANTS.out.vcf
+        def vcf_parts = XPRESSO_SCOREVARIANTS.out.vcf
             .toSortedList { a, b -> a[0].shard <=> b[0].shard }
             .map { list -> ['scored.vcf.gz', list.collect { it[1] }] }
-            | BCFTOOLS_CONCAT_SHARDS
+        BCFTOOLS_CONCAT_SHARDS(vcf_parts)
         versions = versions.mix(XPRESSO_SCOREVARIANTS.out.versions.first())
     }
 

@@ -8,7 +8,7 @@ process CAT_SHARDS {
     tuple val(name), path(parts, stageAs: 'part?/*')
 
     output:
-    path("${name}"), emit: file
+    path "${name}", emit: file
 
     script:
     """

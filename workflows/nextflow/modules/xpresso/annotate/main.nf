@@ -9,7 +9,7 @@ process XPRESSO_ANNOTATE {
     output:
     tuple val(meta), path("${prefix}.tsv.gz"), emit: tsv
     tuple val(meta), path("${prefix}.log")   , emit: log
-    path("versions.yml")                     , emit: versions
+    path "versions.yml"                     , emit: versions
 
     when:
     task.ext.when == null || task.ext.when

@@ -10,7 +10,7 @@ process XPRESSO_SCAN {
     tuple val(meta), path("${prefix}.*.bedGraph"), emit: bedgraph
     tuple val(meta), path("${prefix}.*.bw")      , emit: bigwig
     tuple val(meta), path("${prefix}.log")       , emit: log
-    path("versions.yml")                         , emit: versions
+    path "versions.yml"                         , emit: versions
 
     when:
     task.ext.when == null || task.ext.when
