@@ -261,7 +261,7 @@ fn groovy() -> Command {
 fn nextflow_files_are_valid_groovy_syntax() {
     let nf = repo().join("workflows/nextflow");
     let mut files = vec![nf.join("main.nf"), nf.join("nextflow.config"), nf.join("modules/local/gather.nf")];
-    for m in ["annotate", "scan", "ism", "scorevariants"] {
+    for m in ["annotate", "predict", "scan", "ism", "scorevariants"] {
         files.push(nf.join(format!("modules/xpresso/{m}/main.nf")));
     }
     let script = repo().join("tests/groovy/parse_only.groovy");
@@ -315,6 +315,15 @@ fn nextflow_modules_render_to_commands_that_run() {
     let vcf_staged = [staged.clone(), vec![("in.vcf.gz", i.vcf.as_path()), ("in.vcf.gz.tbi", &tbi)]].concat();
     let work = run_module("scorevariants", &vcf_staged, vars("SCOREVARIANTS", "hapmap", "", &[common[0], common[1], common[2], ("vcf", "in.vcf.gz")]));
     assert!(bcftools_body(&work.join("hapmap.vcf.gz")).iter().any(|l| l.contains("XPRESSO=")));
+
+    // predict: the model README's reference windows, as a FASTA
+    let fasta = i.root.join("reference.fa");
+    let cases = common::reference_cases();
+    common::write_fasta(&fasta, &cases.iter().map(|c| (c.id.as_str(), c.sequence.as_slice())).collect::<Vec<_>>(), 60);
+    let work = run_module("predict", &[("seqs.fa", fasta.as_path()), ("model.h5", &model)], vars("PREDICT", "ref", "", &[("sequences", "seqs.fa"), ("model", "model.h5")]));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(work.join("ref.tsv.gz")).unwrap()), &mut text).unwrap();
+    assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), cases.len() + 1, "a row per sequence and the header");
 
     // ism of one gene
     let work = run_module("ism", &staged, vars("ISM", "zdhhc8", "--gene ZDHHC8 --range=-10:+10", &common));

@@ -1,0 +1,47 @@
+process XPRESSO_PREDICT {
+    tag "$meta.id"
+    label 'process_medium'
+
+    input:
+    tuple val(meta), path(sequences)
+    path model
+
+    output:
+    tuple val(meta), path("${prefix}.tsv.gz"), emit: tsv
+    tuple val(meta), path("${prefix}.log")   , emit: log
+    path "versions.yml"                      , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    // sequences: FASTA of 10,500 bp windows (TSS at 7000) or <= 7,000 bp promoters
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    xpresso predict \\
+        --threads $task.cpus \\
+        --fasta $sequences \\
+        --model $model \\
+        $args \\
+        -o ${prefix}.tsv.gz \\
+        2> >(tee ${prefix}.log >&2)
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+    END_VERSIONS
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    echo -n | gzip > ${prefix}.tsv.gz
+    touch ${prefix}.log
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+    END_VERSIONS
+    """
+}
