@@ -58,6 +58,11 @@ fn malformed_gtf_line_names_file_and_line() {
     std::fs::write(c.p("bad.gtf"), gtf).unwrap();
     let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("bad.gtf")]);
     assert!(err.contains(&format!("GTF {} line 3: malformed record", c.p("bad.gtf"))), "{err}");
+    // a shard counts the TSSs first: every shard stops at the bad line, not just its own
+    for shard in ["1/2", "2/2"] {
+        let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("bad.gtf"), "--shard", shard]);
+        assert!(err.contains(&format!("GTF {} line 3: malformed record", c.p("bad.gtf"))), "{shard}: {err}");
+    }
     std::fs::write(c.p("short.gtf"), "chr1\tt\tgene\t15001\n").unwrap();
     let err = c.fails(&["--genome", &c.p("g.fa"), "--gtf", &c.p("short.gtf")]);
     assert!(err.contains("line 1: malformed record"), "{err}");

@@ -219,27 +219,28 @@ fn matches(dir: &Path, pattern: &str) -> bool {
 
 /// Renders and runs a module's script block (then its stub block in a fresh directory),
 /// checks the declared outputs exist after each and that versions.yml names the version.
-fn run_module(name: &str, inputs: &[(&str, &Path)], vars: Vars) -> PathBuf {
+/// Returns the script's task directory (removed when dropped).
+fn run_module(name: &str, inputs: &[(&str, &Path)], vars: Vars) -> tempfile::TempDir {
     let module = std::fs::read_to_string(repo().join(format!("workflows/nextflow/modules/xpresso/{name}/main.nf"))).unwrap();
     let prefix = vars["prefix"].clone();
-    for (label, dir) in [("script", "work"), ("stub", "stub")] {
-        let work = std::env::temp_dir().join(format!("xpresso-nf-{name}-{}-{dir}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&work);
-        std::fs::create_dir_all(&work).unwrap();
+    let mut script_dir = None;
+    for label in ["script", "stub"] {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path();
         for (staged, real) in inputs {
             std::os::unix::fs::symlink(real, work.join(staged)).unwrap();
         }
-        bash(&work, &render(&module, label, &vars));
+        bash(work, &render(&module, label, &vars));
         for pattern in declared_outputs(&module, &prefix) {
-            assert!(matches(&work, &pattern), "{name} {label}: declared output {pattern} missing");
+            assert!(matches(work, &pattern), "{name} {label}: declared output {pattern} missing");
         }
         let versions = std::fs::read_to_string(work.join("versions.yml")).unwrap();
         assert!(versions.contains(&format!("xpresso: {}", env!("CARGO_PKG_VERSION"))), "{versions}");
         if label == "script" {
-            return work;
+            script_dir = Some(dir);
         }
     }
-    unreachable!()
+    script_dir.expect("the script block ran")
 }
 
 /// `groovy` (Debian's package, installed by .ci/run) with JAVA_HOME set: Debian's
@@ -297,8 +298,8 @@ fn nextflow_modules_render_to_commands_that_run() {
     let common = [("fasta", "chr22.fa.gz"), ("gtf", "genes.gtf.gz"), ("model", "model.h5")];
 
     // annotate, as shard 2 of 3 via ext.args
-    let work = run_module("annotate", &staged, vars("ANNOTATE", "chr22_2", "--shard 2/3", &common));
-    let tsv = work.join("chr22_2.tsv.gz");
+    let task = run_module("annotate", &staged, vars("ANNOTATE", "chr22_2", "--shard 2/3", &common));
+    let tsv = task.path().join("chr22_2.tsv.gz");
     let (status, direct, stderr) = xpresso(&["annotate", "-q", "-m", &s(&model), "--genome", &s(&i.genome), "--gtf", &s(&i.gtf), "--shard", "2/3"]);
     assert!(status.success(), "{stderr}");
     let mut text = String::new();
@@ -307,25 +308,25 @@ fn nextflow_modules_render_to_commands_that_run() {
     assert_eq!(without_provenance(&text), without_provenance(&direct), "the module's command = the plain command");
 
     // scan
-    let work = run_module("scan", &staged, vars("SCAN", "zdhhc8", "--step 1000", &[common[0], common[2], ("region", LOCUS)]));
-    assert!(work.join("zdhhc8.plus.bw").exists());
+    let task = run_module("scan", &staged, vars("SCAN", "zdhhc8", "--step 1000", &[common[0], common[2], ("region", LOCUS)]));
+    assert!(task.path().join("zdhhc8.plus.bw").exists());
 
     // score-variants
     let tbi = i.vcf.with_extension("gz.tbi");
     let vcf_staged = [staged.clone(), vec![("in.vcf.gz", i.vcf.as_path()), ("in.vcf.gz.tbi", &tbi)]].concat();
-    let work = run_module("scorevariants", &vcf_staged, vars("SCOREVARIANTS", "hapmap", "", &[common[0], common[1], common[2], ("vcf", "in.vcf.gz")]));
-    assert!(bcftools_body(&work.join("hapmap.vcf.gz")).iter().any(|l| l.contains("XPRESSO=")));
+    let task = run_module("scorevariants", &vcf_staged, vars("SCOREVARIANTS", "hapmap", "", &[common[0], common[1], common[2], ("vcf", "in.vcf.gz")]));
+    assert!(bcftools_body(&task.path().join("hapmap.vcf.gz")).iter().any(|l| l.contains("XPRESSO=")));
 
     // predict: the model README's reference windows, as a FASTA
     let fasta = i.root.join("reference.fa");
     let cases = common::reference_cases();
     common::write_fasta(&fasta, &cases.iter().map(|c| (c.id.as_str(), c.sequence.as_slice())).collect::<Vec<_>>(), 60);
-    let work = run_module("predict", &[("seqs.fa", fasta.as_path()), ("model.h5", &model)], vars("PREDICT", "ref", "", &[("sequences", "seqs.fa"), ("model", "model.h5")]));
+    let task = run_module("predict", &[("seqs.fa", fasta.as_path()), ("model.h5", &model)], vars("PREDICT", "ref", "", &[("sequences", "seqs.fa"), ("model", "model.h5")]));
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(work.join("ref.tsv.gz")).unwrap()), &mut text).unwrap();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(task.path().join("ref.tsv.gz")).unwrap()), &mut text).unwrap();
     assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), cases.len() + 1, "a row per sequence and the header");
 
     // ism of one gene
-    let work = run_module("ism", &staged, vars("ISM", "zdhhc8", "--gene ZDHHC8 --range=-10:+10", &common));
-    assert!(std::fs::metadata(work.join("zdhhc8.ism.tsv.gz")).unwrap().len() > 0);
+    let task = run_module("ism", &staged, vars("ISM", "zdhhc8", "--gene ZDHHC8 --range=-10:+10", &common));
+    assert!(std::fs::metadata(task.path().join("zdhhc8.ism.tsv.gz")).unwrap().len() > 0);
 }

@@ -82,12 +82,11 @@ pub fn main() -> ExitCode {
 
 /// Exit status when the run itself failed (I/O, model, device): retrying may help.
 pub const EXIT_RUNTIME: u8 = 1;
-/// Exit status of a usage error (clap's).
-pub const EXIT_USAGE: u8 = 2;
 /// Exit status when an input is wrong: retrying will not help, fixing the input will.
 pub const EXIT_INPUT: u8 = 3;
 
-/// A usage error found after parsing (a combination clap cannot express): exits with 2.
+/// A usage error found after parsing (a combination clap cannot express): exits with
+/// clap's usage status, 2.
 pub(crate) fn usage_error(message: impl std::fmt::Display) -> anyhow::Error {
     use clap::CommandFactory;
     Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, message).into()

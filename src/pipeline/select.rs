@@ -90,8 +90,6 @@ impl GenomeRegion {
 #[derive(Clone, Debug)]
 pub struct PlacedRegion {
     pub region: GenomeRegion,
-    /// The contig's name in the genome.
-    pub contig: String,
     names: HashSet<String>,
 }
 
@@ -105,18 +103,14 @@ impl PlacedRegion {
         // a name resolves to this contig if it is its name, or an alias of it that is not
         // itself a contig (aliases are symmetric: chr1 <-> 1, chrM <-> MT ...)
         let mut names: HashSet<String> = aliases::candidates(&contig).into_iter().filter(|a| genome.resolve(a) == Some(id)).collect();
-        names.insert(contig.clone());
-        Ok(PlacedRegion { region: region.clone(), contig, names })
+        names.insert(contig);
+        Ok(PlacedRegion { region: region.clone(), names })
     }
 
-    /// Whether `chrom` (as written in an input) names the region's contig.
-    pub fn is_chrom(&self, chrom: &str) -> bool {
-        self.names.contains(chrom)
-    }
-
-    /// Whether 1-based inclusive `[start, end]` on `chrom` overlaps the region.
+    /// Whether 1-based inclusive `[start, end]` on `chrom` (as written in an input: aliases
+    /// of the contig count) overlaps the region.
     pub fn contains(&self, chrom: &str, start: u64, end: u64) -> bool {
-        self.is_chrom(chrom) && self.region.overlaps(start, end)
+        self.names.contains(chrom) && self.region.overlaps(start, end)
     }
 }
 
@@ -130,7 +124,8 @@ pub struct TssSelection {
 
 impl TssSelection {
     /// Opens `source` with the selection applied; returns the stream and whether TSSs are per
-    /// transcript. With a shard, the source is read once first to count the TSSs.
+    /// transcript. With a shard, the source is read once first to count the TSSs (a bad line
+    /// stops every shard there, naming the file and line).
     pub fn open<F>(&self, source: &TssSource, keep: F) -> Result<(TssStream, bool)>
     where
         F: Fn(&Tss) -> bool + Clone + Send + 'static,
@@ -153,8 +148,8 @@ impl TssSelection {
         };
         let (stream, per_transcript) = self.filtered(source, keep)?;
         let Some(block) = block else { return Ok((stream, per_transcript)) };
-        // errors count as items so a bad line is reported by the shard that reaches it
-        let stream = stream.enumerate().skip(block.start as usize).take((block.end - block.start) as usize).map(|(_, t)| t);
+        // the counting pass has read every line without error, so items are TSSs
+        let stream = stream.skip(block.start as usize).take((block.end - block.start) as usize);
         Ok((Box::new(stream), per_transcript))
     }
 
