@@ -1,27 +1,101 @@
 //! Opening text inputs (GTF, BED, feature tables, FASTA for `predict`): plain, gzip or
-//! bgzip by content, `-` for standard input. A truncated gzip surfaces as a read error
-//! that callers report with the file and line they were at.
+//! bgzip by content, `-` for standard input, a UTF-8 byte-order mark dropped. A truncated
+//! gzip surfaces as a read error that callers report with the file and line they were at;
+//! a BGZF file without its end-of-file block (cut at a block boundary, so every block is
+//! whole and gzip alone cannot tell) is refused before it is read, or at its end on stdin.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use flate2::read::MultiGzDecoder;
 
 /// A buffered reader over the decompressed bytes of `path` (or stdin for `-`).
 pub fn open_text(path: &Path, what: &str) -> Result<Box<dyn BufRead + Send>> {
-    let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+    let stdin = path.as_os_str() == "-";
+    let raw: Box<dyn Read + Send> = if stdin {
         Box::new(io::stdin())
     } else {
         Box::new(File::open(path).with_context(|| format!("cannot open {what} {}", path.display()))?)
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
     let head = reader.fill_buf().with_context(|| format!("cannot read {what} {}", path.display()))?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader))))
+    let mut text: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        if is_bgzf(head) {
+            if stdin {
+                let checked = BgzfTail { inner: reader, tail: Vec::with_capacity(2 * BGZF_EOF.len()) };
+                return skip_bom(Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(checked))), path, what);
+            }
+            check_bgzf_complete(&mut File::open(path)?, path, what)?;
+        }
+        Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader)))
     } else {
-        Ok(Box::new(reader))
+        Box::new(reader)
+    };
+    text = skip_bom(text, path, what)?;
+    Ok(text)
+}
+
+/// Drops a UTF-8 byte-order mark (Excel writes one), which would otherwise glue itself to
+/// the first field of the first record.
+fn skip_bom(mut reader: Box<dyn BufRead + Send>, path: &Path, what: &str) -> Result<Box<dyn BufRead + Send>> {
+    let head = reader.fill_buf().with_context(|| format!("cannot read {what} {}", path.display()))?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+/// Whether `head` (the first 16 bytes or more) starts a BGZF block: gzip with the `BC` extra field.
+pub fn is_bgzf(head: &[u8]) -> bool {
+    head.len() >= 16 && head[..2] == [0x1f, 0x8b] && head[3] & 4 != 0 && head[12..14] == *b"BC"
+}
+
+/// The empty block bgzip writes last; its absence means the file was cut short.
+pub const BGZF_EOF: [u8; 28] = [
+    0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0, 0x1b, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+/// Refuses a BGZF file that does not end with the end-of-file block (as htslib warns).
+pub fn check_bgzf_complete(file: &mut File, path: &Path, what: &str) -> Result<()> {
+    let len = file.metadata()?.len();
+    let mut tail = [0u8; 28];
+    if len >= 28 {
+        file.seek(SeekFrom::Start(len - 28))?;
+        file.read_exact(&mut tail)?;
+    }
+    if tail != BGZF_EOF {
+        bail!(
+            "{what} {} is truncated: it lacks the BGZF end-of-file block (an interrupted copy or \
+             download?); fetch or compress it again",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// A BGZF stream that can't be checked in advance (stdin): at its end, the last 28 bytes
+/// must be the end-of-file block, else the read fails as truncated.
+struct BgzfTail<R> {
+    inner: R,
+    tail: Vec<u8>,
+}
+
+impl<R: Read> Read for BgzfTail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if self.tail != BGZF_EOF {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "BGZF end-of-file block missing: the input is truncated"));
+            }
+            return Ok(0);
+        }
+        self.tail.extend_from_slice(&buf[..n]);
+        if self.tail.len() > BGZF_EOF.len() {
+            self.tail.drain(..self.tail.len() - BGZF_EOF.len());
+        }
+        Ok(n)
     }
 }
 

@@ -38,6 +38,7 @@ impl BedTssReader {
         let (strand, pos) = match f[5] {
             "+" => (Strand::Plus, summit),
             "-" if summit > 0 => (Strand::Minus, summit - 1),
+            "-" => bail!("a minus-strand interval {start}-{end} puts its TSS (base before the midpoint) before the chromosome start"),
             other => bail!("strand '{other}' is not + or - (a TSS needs a strand)"),
         };
         Ok(Tss {

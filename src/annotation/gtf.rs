@@ -10,7 +10,7 @@ use anyhow::{bail, Result};
 use noodles::gff::feature::record::Strand as GffStrand;
 use noodles::gtf;
 
-use super::{Strand, Tss};
+use super::{Notes, Strand, Tss};
 use crate::input::{open_text, read_error};
 
 /// Which records give TSSs.
@@ -49,10 +49,11 @@ pub struct GtfTssReader {
     current_tsss: HashSet<(u64, Strand)>,
     seen: (u64, u64),
     pub stats: GtfStats,
+    notes: Notes,
 }
 
 impl GtfTssReader {
-    pub fn open(path: &Path, options: GtfOptions) -> Result<Self> {
+    pub fn open(path: &Path, options: GtfOptions, notes: Notes) -> Result<Self> {
         Ok(GtfTssReader {
             path: path.to_path_buf(),
             reader: gtf::io::Reader::new(open_text(path, "GTF")?),
@@ -63,6 +64,7 @@ impl GtfTssReader {
             current_tsss: HashSet::new(),
             seen: (0, 0),
             stats: GtfStats::default(),
+            notes,
         })
     }
 
@@ -78,6 +80,15 @@ impl GtfTssReader {
             }
             if self.line.as_ref().trim_ascii().is_empty() {
                 continue;
+            }
+            let tabs = self.line.as_ref().iter().filter(|&&b| b == b'\t').count();
+            if tabs > 8 && !self.line.as_ref().starts_with(b"#") {
+                bail!(
+                    "GTF {} line {}: {} tab-separated columns, GTF has 9 (a tab inside an attribute value?)",
+                    self.path.display(),
+                    self.line_no,
+                    tabs + 1
+                );
             }
             let line = std::mem::take(&mut self.line);
             let parsed = match line.as_record() {
@@ -162,6 +173,20 @@ impl GtfTssReader {
 
     fn at_end(&self) -> Result<()> {
         let (genes, transcripts) = self.seen;
+        let what = match self.options.level {
+            TssLevel::Gene => "gene",
+            TssLevel::Transcript => "transcript",
+        };
+        let shown = self.path.display();
+        if self.stats.unstranded > 0 {
+            self.notes.warn(format!("{} {what} records of GTF {shown} have no strand (`.`): no TSS direction, skipped", self.stats.unstranded));
+        }
+        if self.stats.filtered_out > 0 {
+            self.notes.info(format!("{} {what} records of GTF {shown} not of --gene-type {}: left out", self.stats.filtered_out, self.options.gene_types.join(",")));
+        }
+        if self.stats.duplicate_tss > 0 {
+            self.notes.info(format!("{} transcripts of GTF {shown} share their gene's TSS with an earlier transcript: collapsed", self.stats.duplicate_tss));
+        }
         if self.options.level == TssLevel::Gene && genes == 0 && transcripts > 0 {
             bail!(
                 "GTF {} has no `gene` records ({transcripts} transcripts); use --tss transcript",

@@ -5,6 +5,24 @@ pub mod bed;
 pub mod gtf;
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// What a reader passed over (counted), for the end-of-run summary: (is a warning, text).
+#[derive(Clone, Debug, Default)]
+pub struct Notes(Arc<Mutex<Vec<(bool, String)>>>);
+
+impl Notes {
+    pub fn warn(&self, text: String) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((true, text));
+    }
+    pub fn info(&self, text: String) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((false, text));
+    }
+    /// Everything noted so far, emptied.
+    pub fn take(&self) -> Vec<(bool, String)> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
 
 /// Strand of transcription.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -6,8 +6,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::args::{provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
+use super::args::{genome_inputs, provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::genome::Genome;
+use crate::output::guard::Named;
 use crate::pipeline::annotate::{Annotate, AnnotateOutputs};
 use crate::pipeline::tss_windows::TssWindows;
 
@@ -49,6 +50,18 @@ pub struct AnnotateArgs {
     pub model: ModelArgs,
 }
 
+impl AnnotateArgs {
+    pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
+        let mut inputs = genome_inputs("--genome", &self.genome);
+        inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        let mut outputs = vec![Named::new("-o", &self.output)];
+        outputs.extend(self.bed.iter().map(|p| Named::new("--bed", p)));
+        outputs.extend(self.bedgraph.iter().map(|p| Named::new("--bedgraph", p)));
+        outputs.extend(self.bigwig.iter().map(|p| Named::new("--bigwig", p)));
+        (inputs, outputs)
+    }
+}
+
 pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let (model, model_path) = args.model.load()?;
@@ -66,9 +79,7 @@ pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
     };
     let outputs = AnnotateOutputs { tsv: args.output, bed: args.bed, bedgraph: args.bedgraph, bigwig: args.bigwig };
     let summary = annotate.run(&outputs)?;
-    for w in &summary.warnings {
-        log::warn!("{w}");
-    }
+    super::report_warnings(&summary.warnings, quiet);
     let secs = started.elapsed().as_secs_f64();
     log::info!("predicted {} TSSs in {secs:.1} s ({:.0}/s)", summary.predicted, summary.predicted as f64 / secs);
     Ok(())

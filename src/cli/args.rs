@@ -13,6 +13,7 @@ use crate::model::backend::{self, Backend};
 use crate::model::{registry, Predictor, Weights};
 use crate::pipeline::DEFAULT_BATCH;
 use crate::genome::Genome;
+use crate::output::guard::Named;
 use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 
 /// Which model to run and how.
@@ -24,13 +25,14 @@ pub struct ModelArgs {
     #[arg(short, long, default_value = "human", value_name = "NAME|PATH")]
     pub model: String,
 
-    /// Windows predicted per batch (memory is about 11 kB per window on the CPU, 170 kB on a GPU).
-    #[arg(long, default_value_t = DEFAULT_BATCH, value_name = "N")]
+    /// Windows predicted per batch, 1-65536 (memory is about 11 kB per window on the CPU,
+    /// 170 kB on a GPU).
+    #[arg(long, default_value_t = DEFAULT_BATCH, value_name = "N", value_parser = batch_size)]
     pub batch_size: usize,
 
-    /// Where the model runs: `cpu`, `cuda`, `cuda:N`, or `auto` (a GPU if libtorch sees one).
-    /// GPUs need a build with `--features torch`.
-    #[arg(long, default_value = "cpu", value_name = "DEVICE")]
+    /// Where the model runs: `cpu`, `cuda`, `cuda:N` (N = 0-255), or `auto` (a GPU if libtorch
+    /// sees one). GPUs need a build with `--features torch`.
+    #[arg(long, default_value = "cpu", value_name = "DEVICE", value_parser = device)]
     pub device: String,
 
     /// Implementation: `auto` runs the native kernel on the CPU and libtorch on a GPU;
@@ -39,7 +41,28 @@ pub struct ModelArgs {
     pub backend: Backend,
 }
 
+/// Largest --batch-size: 65,536 windows are ~0.7 GB on the CPU, ~11 GB on a GPU.
+pub const MAX_BATCH: usize = 65_536;
+
+fn batch_size(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_BATCH).contains(&n) => Ok(n),
+        _ => Err(format!("'{s}': expected a whole number of windows from 1 to {MAX_BATCH}")),
+    }
+}
+
+fn device(s: &str) -> Result<String, String> {
+    let ok = matches!(s, "cpu" | "cuda" | "auto") || s.strip_prefix("cuda:").is_some_and(|n| n.parse::<u8>().is_ok());
+    if ok { Ok(s.to_string()) } else { Err(format!("'{s}': expected cpu, cuda, cuda:N (N = 0-255) or auto")) }
+}
+
 impl ModelArgs {
+    /// The model file when --model names a file (an input that no output may replace).
+    pub fn input(&self) -> Vec<Named> {
+        let path = std::path::Path::new(&self.model);
+        if path.exists() { vec![Named::new("--model", path)] } else { Vec::new() }
+    }
+
     /// Resolves and loads the model on its device; returns it with the file it came from.
     pub fn load(&self) -> Result<(Box<dyn Predictor>, PathBuf)> {
         let path = registry::resolve(&self.model).input()?;
@@ -62,10 +85,23 @@ pub struct FeatureArgs {
 }
 
 impl FeatureArgs {
+    pub fn inputs(&self) -> Vec<Named> {
+        self.features.iter().map(|p| Named::new("--features", p)).collect()
+    }
+
     pub fn join(&self) -> Result<FeatureJoin> {
         let table = self.features.as_deref().map(FeatureTable::load).transpose().input()?;
         Ok(FeatureJoin::new(table, self.missing_features))
     }
+}
+
+/// A FASTA and the indexes beside it (read, or built there): none may be an output.
+pub fn genome_inputs(flag: &str, path: &std::path::Path) -> Vec<Named> {
+    let mut v = vec![Named::new(flag, path)];
+    for ext in ["fai", "gzi"] {
+        v.push(Named::new(format!("{flag} index"), crate::output::suffixed(path, ext)));
+    }
+    v
 }
 
 /// The `##` provenance line written at the top of outputs.
@@ -106,6 +142,11 @@ pub struct TssArgs {
 }
 
 impl TssArgs {
+    pub fn inputs(&self) -> Vec<Named> {
+        let gtf = self.gtf.iter().map(|p| Named::new("--gtf", p));
+        gtf.chain(self.tss_bed.iter().map(|p| Named::new("--tss-bed", p))).collect()
+    }
+
     /// The TSS source, or `None` when neither --gtf nor --tss-bed was given.
     pub fn source(&self) -> Option<TssSource> {
         match (&self.gtf, &self.tss_bed) {

@@ -26,8 +26,13 @@ pub struct ManArgs {
 }
 
 pub fn completions(args: CompletionsArgs) -> Result<()> {
-    clap_complete::generate(args.shell, &mut Cli::command(), "xpresso", &mut std::io::stdout());
-    Ok(())
+    // clap_complete panics on a write error: render to memory, then write (a closed pipe is
+    // then an error that main turns into a quiet exit)
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut Cli::command(), "xpresso", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)?;
+    Ok(out.flush()?)
 }
 
 pub fn man(args: ManArgs) -> Result<()> {

@@ -7,8 +7,10 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use super::usage_error;
-use super::args::{provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
+use super::args::{genome_inputs, provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::genome::Genome;
+use crate::output::guard::Named;
+use crate::output::suffixed;
 use crate::ism::range::TssRange;
 use crate::pipeline::ism::{Ism, IsmInput, IsmOutputs};
 use crate::pipeline::tss_windows::TssWindows;
@@ -69,6 +71,23 @@ pub struct IsmArgs {
     pub model: ModelArgs,
 }
 
+impl IsmArgs {
+    pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
+        let mut inputs: Vec<Named> = self.genome.iter().flat_map(|g| genome_inputs("--genome", g)).collect();
+        inputs.extend(self.fasta.iter().map(|p| Named::new("--fasta", p)));
+        inputs.extend(self.genes.iter().map(|p| Named::new("--genes", p)));
+        inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        let mut outputs = vec![Named::new("-o", &self.output)];
+        if let Some(p) = &self.bedgraph {
+            outputs.extend(["mean.bedGraph", "maxabs.bedGraph"].map(|s| Named::new("--bedgraph", suffixed(p, s))));
+        }
+        if let Some(p) = &self.bigwig {
+            outputs.extend(["mean.bw", "maxabs.bw"].map(|s| Named::new("--bigwig", suffixed(p, s))));
+        }
+        (inputs, outputs)
+    }
+}
+
 pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let genes = if args.fasta.is_none() { selected_genes(&args)? } else { Vec::new() };
@@ -93,9 +112,7 @@ pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
         }
     };
     let (windows, warnings) = ism.run(input, &outputs)?;
-    for w in &warnings {
-        log::warn!("{w}");
-    }
+    super::report_warnings(&warnings, quiet);
     log::info!("mutated {windows} windows in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -17,14 +17,16 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::input::InputError;
+use crate::output::guard::{self, Named};
+use crate::output::staging;
 
 /// Predict mRNA expression from promoter sequence with the published Xpresso CNN
 /// (Agarwal & Shendure, Cell Reports 2020).
 #[derive(Parser, Debug)]
 #[command(name = "xpresso", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Worker threads for the model (0 = one per core).
-    #[arg(short = 't', long, global = true, default_value_t = 0, value_name = "N")]
+    /// Worker threads for the model, 0-1024 (0 = one per core).
+    #[arg(short = 't', long, global = true, default_value_t = 0, value_name = "N", value_parser = threads)]
     pub threads: usize,
 
     /// No progress bar and no summary (warnings and errors are still printed).
@@ -60,11 +62,41 @@ pub enum Command {
     Man(completions::ManArgs),
 }
 
+/// Most threads -t takes: more only wait on each other (and 100,000 would take minutes to start).
+const MAX_THREADS: usize = 1024;
+
+fn threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(format!("'{s}': expected a whole number of threads from 0 (one per core) to {MAX_THREADS}")),
+    }
+}
+
+impl Command {
+    /// The files this command reads and writes, to refuse an output that would destroy one.
+    fn paths(&self) -> (Vec<Named>, Vec<Named>) {
+        match self {
+            Command::Annotate(a) => a.paths(),
+            Command::Predict(a) => a.paths(),
+            Command::Scan(a) => a.paths(),
+            Command::Ism(a) => a.paths(),
+            Command::ScoreVariants(a) => a.paths(),
+            Command::Models(_) | Command::Completions(_) | Command::Man(_) => (Vec::new(), Vec::new()),
+        }
+    }
+}
+
 /// Parses the command line, runs it, prints any error as one line, returns the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
-    match run(cli) {
+    staging::defer_commits();
+    staging::remove_temps_on_signals();
+    let result = run(cli).and_then(|()| staging::commit());
+    if result.is_err() {
+        staging::discard();
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // a closed stdout (`xpresso ... | head`) is the reader's choice, not an error
         Err(e) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
@@ -73,10 +105,30 @@ pub fn main() -> ExitCode {
         Err(e) => match e.downcast::<clap::Error>() {
             Ok(usage) => usage.exit(),
             Err(e) => {
-                eprintln!("xpresso: error: {e:#}");
+                eprintln!("xpresso: error: {}", one_line(&format!("{e:#}")));
                 ExitCode::from(if InputError::is_in(&e) { EXIT_INPUT } else { EXIT_RUNTIME })
             }
         },
+    }
+}
+
+/// A message on one line: control characters from the input (CR, newline, tab, escapes)
+/// shown escaped, so an error never breaks over lines or moves the terminal's cursor.
+fn one_line(message: &str) -> String {
+    message.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
+/// Prints the end-of-run warnings: each on its line, or with -q one summary line.
+pub(crate) fn report_warnings(warnings: &[String], quiet: bool) {
+    if warnings.is_empty() {
+        return;
+    }
+    if quiet {
+        log::warn!("{} (run without -q for details)", warnings.join("; "));
+    } else {
+        for w in warnings {
+            log::warn!("{w}");
+        }
     }
 }
 
@@ -115,6 +167,8 @@ fn init_logging(quiet: bool, verbose: u8) {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    let (inputs, outputs) = cli.command.paths();
+    guard::check(&inputs, &outputs).map_err(usage_error)?;
     if cli.threads > 0 {
         rayon::ThreadPoolBuilder::new().num_threads(cli.threads).build_global()?;
     }

@@ -1,5 +1,7 @@
 //! `xpresso models fetch|list`: the published models in the user's cache.
 
+use std::io::Write;
+
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
@@ -35,10 +37,13 @@ pub fn run(args: ModelsArgs) -> Result<()> {
             log::info!("model '{name}' verified at {}", path.display());
         }
         ModelsCommand::List => {
-            println!("name\tstate\tpath");
+            // written, not printed: a closed pipe (`| head`) is an error to return, not a panic
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "name\tstate\tpath")?;
             for (name, state, path) in registry::list()? {
-                println!("{name}\t{state}\t{}", path.display());
+                writeln!(out, "{name}\t{state}\t{}", path.display())?;
             }
+            out.flush()?;
         }
     }
     Ok(())

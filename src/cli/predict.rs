@@ -6,6 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::args::{provenance, FeatureArgs, ModelArgs};
+use crate::output::guard::Named;
 use crate::pipeline::predict::Predict;
 
 #[derive(Args, Debug)]
@@ -26,6 +27,14 @@ pub struct PredictArgs {
     pub model: ModelArgs,
 }
 
+impl PredictArgs {
+    pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
+        let mut inputs = vec![Named::new("--fasta", &self.fasta)];
+        inputs.extend(self.features.inputs().into_iter().chain(self.model.input()));
+        (inputs, vec![Named::new("-o", &self.output)])
+    }
+}
+
 pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
     let (model, model_path) = args.model.load()?;
     let predict = Predict {
@@ -36,8 +45,6 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
         quiet,
         provenance: provenance(&model_path),
     };
-    for w in predict.run(&args.output)? {
-        log::warn!("{w}");
-    }
+    super::report_warnings(&predict.run(&args.output)?, quiet);
     Ok(())
 }

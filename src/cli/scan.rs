@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use super::args::ModelArgs;
+use super::args::{genome_inputs, ModelArgs};
 use crate::genome::Genome;
 use crate::model::arch::N_FEATURES;
+use crate::output::guard::Named;
 use crate::output::suffixed;
 use crate::pipeline::scan::Scan;
 use crate::pipeline::select::GenomeRegion;
@@ -23,12 +24,13 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "REGION")]
     pub region: GenomeRegion,
 
-    /// Distance between window starts, in bp; also the width of each bedGraph interval.
-    #[arg(long, default_value_t = 100, value_name = "BP")]
+    /// Distance between window starts, in bp (1-1,000,000); also the width of each bedGraph
+    /// interval.
+    #[arg(long, default_value_t = 100, value_name = "BP", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub step: u64,
 
-    /// Added to every value (the published Fig 5 tracks use 1).
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true, value_name = "F")]
+    /// Added to every value (the published Fig 5 tracks use 1); a finite number.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true, value_name = "F", value_parser = finite)]
     pub offset: f32,
 
     /// Output prefix: writes PREFIX.plus.bedGraph and PREFIX.minus.bedGraph.
@@ -42,6 +44,22 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+fn finite(s: &str) -> Result<f32, String> {
+    s.parse::<f32>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("'{s}': expected a finite number"))
+}
+
+impl ScanArgs {
+    pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
+        let mut inputs = genome_inputs("--genome", &self.genome);
+        inputs.extend(self.model.input());
+        let mut outputs: Vec<Named> = ["plus.bedGraph", "minus.bedGraph"].map(|s| Named::new("-o", suffixed(&self.output, s))).into();
+        if let Some(bw) = &self.bigwig {
+            outputs.extend(["plus.bw", "minus.bw"].map(|s| Named::new("--bigwig", suffixed(bw, s))));
+        }
+        (inputs, outputs)
+    }
 }
 
 pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {

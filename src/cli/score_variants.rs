@@ -6,9 +6,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::args::{FeatureArgs, ModelArgs, SelectArgs, TssArgs};
+use super::args::{genome_inputs, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::genome::Genome;
-use crate::input::InputError;
+use crate::output::guard::Named;
+use crate::output::suffixed;
 use crate::pipeline::score_variants::{ScoreVariants, VariantOutputs};
 use crate::pipeline::tss_windows::TssWindows;
 use crate::variants::reader::VariantReader;
@@ -59,6 +60,18 @@ pub struct ScoreVariantsArgs {
     pub model: ModelArgs,
 }
 
+impl ScoreVariantsArgs {
+    pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
+        let mut inputs = genome_inputs("--genome", &self.genome);
+        inputs.push(Named::new("--vcf", &self.vcf));
+        inputs.extend(["tbi", "csi"].map(|ext| Named::new("--vcf index", suffixed(&self.vcf, ext))));
+        inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        let mut outputs = vec![Named::new("-o", &self.output)];
+        outputs.extend(self.tsv.iter().map(|p| Named::new("--tsv", p)));
+        (inputs, outputs)
+    }
+}
+
 pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let (model, model_path) = args.model.load()?;
@@ -67,10 +80,8 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let source = args.tss.source().context("score-variants needs --gtf or --tss-bed")?;
     let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
     let index = TssIndex::load(&mut windows, &source)?;
+    windows.check_usable(&source, false)?;
     let tss_warnings = windows.warnings();
-    if index.is_empty() {
-        return Err(InputError::msg(format!("no TSS of the annotation lies on a chromosome of the genome {}", args.genome.display())));
-    }
     let reader = VariantReader::open(&args.vcf)?;
     let command: Vec<String> = std::env::args().collect();
     let scoring = ScoreVariants {
@@ -90,9 +101,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv };
     let summary = scoring.run(&mut genome, &index, reader, &outputs)?;
     let (line, warnings) = summary.report();
-    for w in tss_warnings.iter().chain(&warnings) {
-        log::warn!("{w}");
-    }
+    super::report_warnings(&[tss_warnings, warnings].concat(), quiet);
     let secs = started.elapsed().as_secs_f64();
     log::info!("{line}; {} TSS windows; {secs:.1} s", index.len());
     Ok(())

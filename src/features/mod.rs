@@ -41,7 +41,14 @@ impl FeatureTable {
             .comment(Some(b'#'))
             .from_reader(reader);
         let shown = path.display();
-        let header_len = csv.headers().map_err(|e| anyhow::anyhow!("features table {shown} line 1: {}", csv_error(&e)))?.len();
+        let header = csv.headers().map_err(|e| anyhow::anyhow!("features table {shown} line 1: {}", csv_error(&e)))?.clone();
+        let header_len = header.len();
+        if header_len == N_FEATURES + 1 && header.iter().skip(1).all(|f| f.trim().parse::<f64>().is_ok()) {
+            bail!(
+                "features table {shown} line 1: its feature columns are numbers, so it looks like data, not a header; \
+                 add a header line (key, then {N_FEATURES} feature names)"
+            );
+        }
         if header_len != N_FEATURES + 1 {
             bail!("features table {shown} line 1: header has {header_len} columns, expected {} (key + {N_FEATURES} features)", N_FEATURES + 1);
         }
@@ -120,6 +127,11 @@ impl FeatureJoin {
             MissingFeatures::Skip => Ok(None),
             MissingFeatures::Error => bail!("no features row for '{key}' (--missing-features error)"),
         }
+    }
+
+    /// Keys left out because they had no row (under `skip`).
+    pub fn skipped(&self) -> u64 {
+        if self.policy == MissingFeatures::Skip { self.missing } else { 0 }
     }
 
     /// The end-of-run warning, if any row was missing.

@@ -3,10 +3,12 @@
 //! FASTA, atomically) when missing.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+
+use crate::input::is_bgzf;
 use noodles::bgzf::{self, gzi};
 use noodles::fasta::{self, fai};
 
@@ -26,7 +28,7 @@ pub fn detect(path: &Path) -> Result<Compression> {
         return Ok(Compression::Plain);
     }
     if is_bgzf(&head[..n]) {
-        check_bgzf_eof(&mut file, path)?;
+        crate::input::check_bgzf_complete(&mut file, path, "FASTA")?;
         return Ok(Compression::Bgzf);
     }
     bail!(
@@ -36,34 +38,40 @@ pub fn detect(path: &Path) -> Result<Compression> {
     )
 }
 
-/// Whether `head` (the first 16 bytes or more) starts a BGZF block: gzip with the `BC` extra field.
-pub fn is_bgzf(head: &[u8]) -> bool {
-    head.len() >= 16 && head[..2] == [0x1f, 0x8b] && head[3] & 4 != 0 && head[12..14] == *b"BC"
+/// The error of a FASTA that disagrees with its index, with the way out.
+pub fn rebuild_hint(index: &Path, fasta: &Path, e: anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "FASTA {} disagrees with its index {}: {e:#}; rebuild the index (`samtools faidx {}`, \
+         or delete it and xpresso rebuilds it)",
+        fasta.display(),
+        index.display(),
+        fasta.display()
+    )
 }
 
-/// The empty block bgzip writes last; its absence means the file was cut short.
-const BGZF_EOF: [u8; 28] = [
-    0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0, 0x1b, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-];
+/// Warns, as htslib does, when an index is older than the file it indexes (the file may
+/// have changed since; xpresso still checks what it reads against it).
+pub fn warn_if_older(index: &Path, data: &Path) {
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if let (Some(i), Some(d)) = (mtime(index), mtime(data)) {
+        if i < d {
+            log::warn!("index {} is older than {}: if the file changed, rebuild the index", index.display(), data.display());
+        }
+    }
+}
 
-fn check_bgzf_eof(file: &mut File, path: &Path) -> Result<()> {
-    let len = file.metadata()?.len();
-    let mut tail = [0u8; 28];
-    if len >= 28 {
-        file.seek(SeekFrom::Start(len - 28))?;
-        file.read_exact(&mut tail)?;
-    }
-    if tail != BGZF_EOF {
-        bail!("FASTA {} is truncated: it lacks the BGZF end-of-file block", path.display());
-    }
-    Ok(())
+/// Whether an index is older than the file it indexes.
+pub fn is_older(index: &Path, data: &Path) -> bool {
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((mtime(index), mtime(data)), (Some(i), Some(d)) if i < d)
 }
 
 /// The `.fai` beside `path`, built and written when missing.
 pub fn load_or_build_fai(path: &Path, compression: Compression) -> Result<fai::Index> {
     let fai_path = crate::output::suffixed(path, "fai");
     if fai_path.exists() {
-        return fai::fs::read(&fai_path).with_context(|| format!("cannot read FASTA index {}", fai_path.display()));
+        warn_if_older(&fai_path, path);
+        return fai::fs::read(&fai_path).with_context(|| format!("cannot read FASTA index {} (rebuild it: `samtools faidx`)", fai_path.display()));
     }
     let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
     let index = match compression {
@@ -75,15 +83,28 @@ pub fn load_or_build_fai(path: &Path, compression: Compression) -> Result<fai::I
     Ok(index)
 }
 
-/// The `.gzi` beside a BGZF `path`, built from the block headers when missing.
-pub fn load_or_build_gzi(path: &Path) -> Result<gzi::Index> {
+/// The `.gzi` of a BGZF `path` and its uncompressed size. The block headers are always
+/// walked (no decompression: ~2 small reads per 64 kB block); a `.gzi` beside the file must
+/// agree with them, and is written there when missing.
+pub fn load_or_build_gzi(path: &Path) -> Result<(gzi::Index, u64)> {
     let gzi_path = crate::output::suffixed(path, "gzi");
+    let (index, len) = build_gzi(path)?;
     if gzi_path.exists() {
-        return gzi::fs::read(&gzi_path).with_context(|| format!("cannot read BGZF index {}", gzi_path.display()));
+        warn_if_older(&gzi_path, path);
+        let given = gzi::fs::read(&gzi_path).with_context(|| format!("cannot read BGZF index {} (rebuild it: `bgzip -r`)", gzi_path.display()))?;
+        if given.as_ref() != index.as_ref() {
+            let e = anyhow::anyhow!("its {} block offsets are not the file's {} BGZF blocks", given.as_ref().len(), index.as_ref().len() + 1);
+            return Err(anyhow::anyhow!(
+                "FASTA {} disagrees with its index {}: {e}; rebuild the index (`bgzip -r {}`, or delete it and xpresso rebuilds it)",
+                path.display(),
+                gzi_path.display(),
+                path.display()
+            ));
+        }
+        return Ok((given, len));
     }
-    let index = build_gzi(path)?;
     write_beside(path, &gzi_path, |w| gzi::io::Writer::new(w).write_index(&index))?;
-    Ok(index)
+    Ok((index, len))
 }
 
 fn build_fai<R: io::BufRead>(reader: R) -> Result<fai::Index> {
@@ -100,15 +121,15 @@ fn build_fai<R: io::BufRead>(reader: R) -> Result<fai::Index> {
 
 /// Walks the BGZF block headers (no decompression): each block after the first is one
 /// (compressed offset, uncompressed offset) entry, as `bgzip -r` writes them.
-fn build_gzi(path: &Path) -> Result<gzi::Index> {
-    let mut file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
+fn build_gzi(path: &Path) -> Result<(gzi::Index, u64)> {
+    use std::os::unix::fs::FileExt;
+    let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
     let file_len = file.metadata()?.len();
     let (mut compressed, mut uncompressed) = (0u64, 0u64);
     let mut entries = Vec::new();
     while compressed < file_len {
         let mut header = [0u8; 18];
-        file.seek(SeekFrom::Start(compressed))?;
-        if read_up_to(&mut file, &mut header)? < 18 || header[..4] != [0x1f, 0x8b, 8, 4] || header[12..14] != *b"BC" {
+        if file.read_exact_at(&mut header, compressed).is_err() || header[..4] != [0x1f, 0x8b, 8, 4] || header[12..14] != *b"BC" {
             bail!("FASTA {} is truncated or not BGZF at byte {compressed}", path.display());
         }
         let block_size = u64::from(u16::from_le_bytes([header[16], header[17]])) + 1;
@@ -116,15 +137,14 @@ fn build_gzi(path: &Path) -> Result<gzi::Index> {
             bail!("FASTA {} is truncated: its last BGZF block ends past the end of the file", path.display());
         }
         let mut isize = [0u8; 4];
-        file.seek(SeekFrom::Start(compressed + block_size - 4))?;
-        file.read_exact(&mut isize)?;
+        file.read_exact_at(&mut isize, compressed + block_size - 4)?;
         compressed += block_size;
         uncompressed += u64::from(u32::from_le_bytes(isize));
         if compressed < file_len {
             entries.push((compressed, uncompressed));
         }
     }
-    Ok(gzi::Index::from(entries))
+    Ok((gzi::Index::from(entries), uncompressed))
 }
 
 /// Writes an index file beside the FASTA through a temporary file, or explains why not.

@@ -3,17 +3,20 @@
 
 pub mod aliases;
 pub mod index;
+pub mod layout;
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::input::OrInput;
 use anyhow::{Context, Result};
-use noodles::core::{Position, Region};
-use noodles::fasta;
+use noodles::bgzf;
 
 use index::Compression;
+use layout::Layout;
 
 /// Index of a contig in the FASTA index order.
 pub type ContigId = usize;
@@ -25,14 +28,51 @@ pub struct Contig {
     pub len: u64,
 }
 
-type Reader = fasta::io::IndexedReader<fasta::io::BufReader<File>>;
+/// The FASTA bytes, by (uncompressed) byte offset.
+enum Data {
+    Plain(File),
+    Bgzf(bgzf::io::IndexedReader<File>),
+}
 
-/// An open, indexed FASTA.
+impl Data {
+    /// Fills `buf` from byte `pos`; returns how much there was (short at the end of the file).
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = 0;
+        match self {
+            Data::Plain(file) => {
+                while n < buf.len() {
+                    match file.read_at(&mut buf[n..], pos + n as u64)? {
+                        0 => break,
+                        k => n += k,
+                    }
+                }
+            }
+            Data::Bgzf(reader) => {
+                reader.seek(SeekFrom::Start(pos))?;
+                while n < buf.len() {
+                    match reader.read(&mut buf[n..])? {
+                        0 => break,
+                        k => n += k,
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// An open, indexed FASTA whose index is checked against it as it is read (see `layout`).
 pub struct Genome {
     path: PathBuf,
-    reader: Reader,
+    data: Data,
+    /// (uncompressed) size of the FASTA in bytes
+    data_len: u64,
+    layouts: Vec<Layout>,
+    /// whether each contig's first and last line were checked against the index
+    edges_checked: Vec<bool>,
     contigs: Vec<Contig>,
     by_name: HashMap<String, ContigId>,
+    raw: Vec<u8>,
 }
 
 impl Genome {
@@ -45,21 +85,35 @@ impl Genome {
         let compression = index::detect(path)?;
         let fai = index::load_or_build_fai(path, compression)?;
         let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
-        let inner = match compression {
-            Compression::Plain => fasta::io::BufReader::Uncompressed(std::io::BufReader::new(file)),
+        let (data, data_len) = match compression {
+            Compression::Plain => {
+                let len = file.metadata()?.len();
+                (Data::Plain(file), len)
+            }
             Compression::Bgzf => {
-                let gzi = index::load_or_build_gzi(path)?;
-                fasta::io::BufReader::Bgzf(noodles::bgzf::io::IndexedReader::new(file, gzi))
+                let (gzi, len) = index::load_or_build_gzi(path)?;
+                (Data::Bgzf(bgzf::io::IndexedReader::new(file, gzi)), len)
             }
         };
-        let contigs: Vec<Contig> = fai
+        let layouts: Vec<Layout> = fai
             .as_ref()
             .iter()
-            .map(|r| Contig { name: String::from_utf8_lossy(r.name()).into_owned(), len: r.length() })
+            .map(|r| Layout {
+                name: String::from_utf8_lossy(r.name()).into_owned(),
+                len: r.length(),
+                offset: r.position(),
+                line_bases: r.line_base_count().get(),
+                line_width: r.line_width().get(),
+            })
             .collect();
+        layout::check_unique(&layouts).with_context(|| format!("FASTA {}", path.display()))?;
+        let fai_path = crate::output::suffixed(path, "fai");
+        layout::check_index(&layouts, data_len).map_err(|e| index::rebuild_hint(&fai_path, path, e))?;
+        let contigs: Vec<Contig> = layouts.iter().map(|l| Contig { name: l.name.clone(), len: l.len }).collect();
         log::debug!("genome {}: {} contigs, {compression:?}", path.display(), contigs.len());
         let by_name = contigs.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
-        Ok(Genome { path: path.to_path_buf(), reader: fasta::io::IndexedReader::new(inner, fai), contigs, by_name })
+        let edges_checked = vec![false; layouts.len()];
+        Ok(Genome { path: path.to_path_buf(), data, data_len, layouts, edges_checked, contigs, by_name, raw: Vec::new() })
     }
 
     pub fn path(&self) -> &Path {
@@ -94,17 +148,45 @@ impl Genome {
         let (lo, hi) = (start.clamp(0, len), end.clamp(0, len));
         out.resize((lo - start).max(0) as usize, b'N');
         if lo < hi {
-            let name = &self.contigs[id].name;
-            let region = Region::new(
-                name.as_str(),
-                Position::try_from(lo as usize + 1)?..=Position::try_from(hi as usize)?,
-            );
-            let record = self.reader.query(&region).with_context(|| {
-                format!("cannot read {name}:{}-{hi} from FASTA {}", lo + 1, self.path.display())
+            self.read_bases(id, lo as u64, hi as u64, out).map_err(|e| {
+                let fai = crate::output::suffixed(&self.path, "fai");
+                index::rebuild_hint(&fai, &self.path, e.context(format!("reading {}:{}-{hi}", self.contigs[id].name, lo + 1)))
             })?;
-            out.extend_from_slice(record.sequence().as_ref());
         }
         out.resize((end - start).max(0) as usize, b'N');
+        Ok(())
+    }
+
+    /// Appends bases `[lo, hi)` (inside the contig) to `out`, checked against the index.
+    fn read_bases(&mut self, id: ContigId, lo: u64, hi: u64, out: &mut Vec<u8>) -> Result<()> {
+        if !self.edges_checked[id] {
+            self.check_edges(id)?;
+        }
+        let layout = &self.layouts[id];
+        let (a, b) = (layout.byte_of(lo), layout.byte_of(hi - 1) + 1);
+        self.raw.resize((b - a) as usize, 0);
+        let n = self.data.read_at(a, &mut self.raw).with_context(|| format!("cannot read FASTA {}", self.path.display()))?;
+        if n < self.raw.len() {
+            anyhow::bail!("the FASTA ends at byte {}, before the bases the index places up to byte {b}", a + n as u64);
+        }
+        layout.extract(&self.raw, lo, hi, out)
+    }
+
+    /// The contig's first base follows a header line and its last base ends a line.
+    fn check_edges(&mut self, id: ContigId) -> Result<()> {
+        let layout = self.layouts[id].clone();
+        let mut before = [0u8; 1];
+        let before = if layout.offset == 0 {
+            None
+        } else {
+            self.data.read_at(layout.offset - 1, &mut before)?;
+            Some(before[0])
+        };
+        let mut after = [0u8; 2];
+        let end = layout.end_byte();
+        let n = if end >= self.data_len { 0 } else { self.data.read_at(end, &mut after)? };
+        layout::check_edges(&layout, before, &after[..n])?;
+        self.edges_checked[id] = true;
         Ok(())
     }
 }

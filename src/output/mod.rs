@@ -3,6 +3,8 @@
 //! complete. `-` is standard output; a `.gz`/`.bgz` name is bgzip-compressed (gzip-compatible,
 //! and tabix can index it).
 
+pub mod guard;
+pub mod staging;
 pub mod track;
 
 use std::fs::File;
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use noodles::bgzf;
-use tempfile::TempPath;
+use staging::Temp;
 
 enum Sink {
     Plain(BufWriter<File>),
@@ -19,52 +21,50 @@ enum Sink {
     Stdout(BufWriter<Stdout>),
 }
 
-/// A file being written; call `finish` to publish it. Dropping it unfinished removes it.
-/// An existing non-regular destination (`/dev/null`, a FIFO) is written in place.
+/// A file being written; call `finish` to publish it (see `staging`: all outputs of a run
+/// appear together). Dropping it unfinished removes it. An existing non-regular destination
+/// (`/dev/null`, a FIFO) is written in place. Write errors name the destination.
 pub struct Output {
     sink: Sink,
-    /// Temporary path and final destination; `None` when written in place.
-    publish: Option<(TempPath, PathBuf)>,
+    /// Temporary file and final destination; `None` when written in place.
+    publish: Option<(Temp, PathBuf)>,
+    /// What write errors name (`standard output` for `-`).
+    name: String,
 }
 
 impl Output {
     /// Starts writing `path` (`-` for stdout).
     pub fn create(path: &Path) -> Result<Self> {
         if path.as_os_str() == "-" {
-            return Ok(Output { sink: Sink::Stdout(BufWriter::new(io::stdout())), publish: None });
+            return Ok(Output { sink: Sink::Stdout(BufWriter::new(io::stdout())), publish: None, name: "standard output".into() });
         }
         if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
             // /dev/null, a FIFO, /dev/stdout: write in place, never rename over it
             let file = std::fs::OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            return Ok(Output { sink: Sink::Plain(BufWriter::new(file)), publish: None });
+            return Ok(Output { sink: Sink::Plain(BufWriter::new(file)), publish: None, name: path.display().to_string() });
         }
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let name = path.file_name().with_context(|| format!("output path {} has no file name", path.display()))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}.", name.to_string_lossy()))
-            .suffix(".partial")
-            .permissions(default_permissions())
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create output file in {}", dir.display()))?;
-        let (file, tmp_path) = tmp.into_parts();
+        let (file, tmp) = temp_beside(path, &format!(".{}.", name.to_string_lossy()))?;
         let buffered = BufWriter::with_capacity(1 << 16, file);
         let sink = if is_compressed_name(path) { Sink::Bgzf(bgzf::io::Writer::new(buffered)) } else { Sink::Plain(buffered) };
-        Ok(Output { sink, publish: Some((tmp_path, path.to_path_buf())) })
+        Ok(Output { sink, publish: Some((tmp, path.to_path_buf())), name: path.display().to_string() })
     }
 
     /// Flushes everything and renames the file into place.
     pub fn finish(self) -> Result<()> {
+        let name = self.name;
+        let named = |e: io::Error| named_error(e, &name);
         let file = match self.sink {
-            Sink::Plain(w) => Some(w.into_inner().map_err(|e| e.into_error())?),
-            Sink::Bgzf(w) => Some(w.finish()?.into_inner().map_err(|e| e.into_error())?),
+            Sink::Plain(w) => Some(w.into_inner().map_err(|e| named(e.into_error()))?),
+            Sink::Bgzf(w) => Some(w.finish().map_err(named)?.into_inner().map_err(|e| named(e.into_error()))?),
             Sink::Stdout(mut w) => {
-                w.flush()?;
+                w.flush().map_err(named)?;
                 None
             }
         };
         if let (Some(file), Some((tmp, dest))) = (file, self.publish) {
-            file.sync_all()?;
-            tmp.persist(&dest).with_context(|| format!("cannot write {}", dest.display()))?;
+            file.sync_all().map_err(named)?;
+            tmp.publish(dest)?;
         }
         Ok(())
     }
@@ -77,6 +77,7 @@ impl Write for Output {
             Sink::Bgzf(w) => w.write(buf),
             Sink::Stdout(w) => w.write(buf),
         }
+        .map_err(|e| named_error(e, &self.name))
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -85,7 +86,29 @@ impl Write for Output {
             Sink::Bgzf(w) => w.flush(),
             Sink::Stdout(w) => w.flush(),
         }
+        .map_err(|e| named_error(e, &self.name))
     }
+}
+
+/// The same error (its kind kept: a closed pipe stays a closed pipe) saying which output.
+fn named_error(e: io::Error, name: &str) -> io::Error {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return e;
+    }
+    io::Error::new(e.kind(), format!("cannot write {name}: {e}"))
+}
+
+/// A new hidden temporary file beside `dest` (`PREFIXxxxx.partial`), under `staging`'s care.
+pub(crate) fn temp_beside(dest: &Path, prefix: &str) -> Result<(File, Temp)> {
+    let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(prefix)
+        .suffix(".partial")
+        .permissions(default_permissions())
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create output file in {}", dir.display()))?;
+    let (file, path) = tmp.into_parts();
+    Ok((file, Temp::new(path)))
 }
 
 /// `PATH.suffix` (a prefix plus a suffix, or a file plus an index extension), keeping any directory.

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::Output;
 use crate::annotation::Strand;
@@ -92,19 +92,13 @@ pub fn write_bigwig_intervals(path: &Path, chrom_sizes: &HashMap<String, u32>, i
     use bigtools::beddata::BedParserStreamingIterator;
     use bigtools::{BigWigWrite, Value};
 
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".xpresso.")
-        .suffix(".bw.partial")
-        .permissions(super::default_permissions())
-        .tempfile_in(dir)?;
-    let (file, tmp_path) = tmp.into_parts();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (file, tmp) = super::temp_beside(path, &format!(".{name}."))?;
     let items = intervals.map(|(chrom, start, end, value)| (chrom, Value { start: start as u32, end: end as u32, value }));
     let data = BedParserStreamingIterator::wrap_infallible_iter(items, false);
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     BigWigWrite::new(file, chrom_sizes.clone())
         .write(data, runtime)
         .map_err(|e| anyhow::anyhow!("cannot write bigWig {}: {e}", path.display()))?;
-    tmp_path.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    tmp.publish(path.to_path_buf())
 }

@@ -43,7 +43,7 @@ pub struct Annotate<'a> {
 
 impl Annotate<'_> {
     pub fn run(mut self, outputs: &AnnotateOutputs) -> Result<AnnotateSummary> {
-        let (tsss, per_transcript) = self.selection.open(&self.source, |_| true)?;
+        let (tsss, per_transcript) = self.selection.open(&self.source, |_| true, &self.windows.notes.clone())?;
         let mut tsv = Output::create(&outputs.tsv)?;
         if Shard::writes_header(self.selection.shard) {
             self.write_header(&mut tsv, per_transcript)?;
@@ -62,6 +62,7 @@ impl Annotate<'_> {
             }
             Ok(())
         })?;
+        self.windows.check_usable(&self.source, self.selection.is_partial())?;
         summary.warnings = self.windows.warnings();
         if let Some(path) = &outputs.bed {
             write_bed(path, &mut points)?;

@@ -85,7 +85,7 @@ impl Ism<'_> {
             bail!("tracks need genomic coordinates: use --genome with --gtf or --tss-bed, not --fasta");
         }
         if let Some(dir) = &outputs.npy_dir {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            create_dirs(dir)?;
         }
         let mut w = Writers {
             tsv: Output::create(&outputs.tsv)?,
@@ -126,7 +126,7 @@ impl Ism<'_> {
         let wanted: Arc<HashSet<String>> = Arc::new(genes.iter().map(|s| strip_version(s).to_string()).collect());
         let keep = { let wanted = wanted.clone(); move |tss: &Tss| wanted.is_empty() || gene_hit(tss, &wanted).is_some() };
         let mut found = BTreeSet::new();
-        let (tsss, _) = selection.open(source, keep.clone())?;
+        let (tsss, _) = selection.open(source, keep.clone(), &windows.notes.clone())?;
         let mut done = 0;
         for tss in tsss {
             let tss: Tss = tss?;
@@ -149,7 +149,7 @@ impl Ism<'_> {
         if selection.shard.is_some() {
             // a gene of another shard is still a gene of the annotation
             let whole = TssSelection { shard: None, ..selection.clone() };
-            for tss in whole.open(source, keep)?.0 {
+            for tss in whole.open(source, keep, &Default::default())?.0 {
                 found.extend(gene_hit(&tss?, &wanted).map(str::to_string));
             }
         }
@@ -157,6 +157,7 @@ impl Ism<'_> {
         if !missing.is_empty() {
             return Err(InputError::msg(format!("gene(s) not found in the annotation (by gene_id or gene_name): {}", missing.join(", "))));
         }
+        windows.check_usable(source, selection.is_partial() || !wanted.is_empty())?;
         Ok(done)
     }
 
@@ -240,4 +241,15 @@ fn gene_hit<'t>(tss: &'t Tss, wanted: &HashSet<String>) -> Option<&'t str> {
 
 fn sanitize(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect()
+}
+
+/// `mkdir -p`, recording each directory it made so a failed run removes them again.
+fn create_dirs(dir: &std::path::Path) -> Result<()> {
+    let mut missing: Vec<&std::path::Path> = dir.ancestors().take_while(|d| !d.as_os_str().is_empty() && !d.exists()).collect();
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    missing.reverse();
+    for d in missing {
+        crate::output::staging::created_dir(d);
+    }
+    Ok(())
 }

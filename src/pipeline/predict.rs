@@ -9,6 +9,7 @@ use anyhow::Result;
 use super::fasta_jobs::fasta_jobs;
 use super::{predict_stream, Progress};
 use crate::features::FeatureJoin;
+use crate::input::InputError;
 use crate::model::Predictor;
 use crate::output::Output;
 
@@ -31,10 +32,13 @@ impl Predict<'_> {
         writeln!(out, "id\tlength\tprediction")?;
         let progress = Progress::new(self.quiet, None, "sequences");
         let jobs = fasta_jobs(&self.fasta, &mut self.features)?;
-        predict_stream(jobs, self.predictor, self.batch_size, &progress, |(id, len): (String, usize), p| {
+        let done = predict_stream(jobs, self.predictor, self.batch_size, &progress, |(id, len): (String, usize), p| {
             writeln!(out, "{id}\t{len}\t{p:.6}")?;
             Ok(())
         })?;
+        if done == 0 && self.features.skipped() == 0 {
+            return Err(InputError::msg(format!("FASTA {} holds no sequence record: nothing to predict", self.fasta.display())));
+        }
         out.finish()?;
         Ok(self.features.warning().into_iter().collect())
     }

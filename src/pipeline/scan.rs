@@ -42,7 +42,11 @@ impl Scan<'_> {
         };
         let chrom = self.genome.contig(contig).name.clone();
         // 0-based half-open, the end clipped to the chromosome (a bare chromosome scans it all)
-        let (start, end) = (self.region.start - 1, self.region.end.min(self.genome.contig(contig).len));
+        let len = self.genome.contig(contig).len;
+        let (start, end) = (self.region.start - 1, self.region.end.min(len));
+        if start >= len {
+            return Err(InputError::msg(format!("region {chrom}:{}-{} starts past the end of {chrom} ({len} bp in FASTA {})", self.region.start, self.region.end, self.genome.path().display())));
+        }
         if self.step == 0 || end < start + SEQ_LEN as u64 {
             return Err(InputError::msg(format!("region {chrom}:{}-{end} is shorter than one {SEQ_LEN} bp window (or --step is 0)", start + 1)));
         }

@@ -110,7 +110,7 @@ impl ScoreVariants<'_> {
             }
         }
         if let (Some(shard), false) = (self.shard, summary.via_index) {
-            let why = if self.use_index { "it has no .tbi/.csi index beside it (bgzip it and run `bcftools index -t`)" } else { "--no-index was given" };
+            let why = if self.use_index { "it has no usable .tbi/.csi index beside it (none, or older than the file: bgzip it and run `bcftools index -t -f`)" } else { "--no-index was given" };
             return Err(InputError::msg(format!("--shard {shard} splits the VCF through its index, but {}: {why}", reader.path().display())));
         }
         let mut vcf = Output::create(&outputs.vcf)?;

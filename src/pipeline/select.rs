@@ -10,7 +10,7 @@ use std::str::FromStr;
 use anyhow::Result;
 
 use super::tss_windows::{TssSource, TssStream};
-use crate::annotation::Tss;
+use crate::annotation::{Notes, Tss};
 use crate::genome::{aliases, Genome};
 use crate::input::InputError;
 use crate::variants::reader::Visit;
@@ -25,7 +25,8 @@ pub struct Shard {
 impl Shard {
     /// The half-open range of the items (of `total`) that this shard takes.
     pub fn block(&self, total: u64) -> std::ops::Range<u64> {
-        total * (self.index - 1) / self.count..total * self.index / self.count
+        let at = |k: u64| (total as u128 * k as u128 / self.count as u128) as u64; // no overflow for any K/N
+        at(self.index - 1)..at(self.index)
     }
 
     /// Whether this shard writes the header lines (only the first one, so `cat` joins them).
@@ -53,6 +54,10 @@ impl fmt::Display for Shard {
     }
 }
 
+/// Largest coordinate a region may name (2^48, far beyond any chromosome): arithmetic on
+/// positions can then never overflow.
+pub const MAX_POSITION: u64 = 1 << 48;
+
 /// A chromosome, or 1-based inclusive bases of one (`chr22`, `chr22:32,000,001-32,100,000`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenomeRegion {
@@ -64,12 +69,12 @@ pub struct GenomeRegion {
 impl FromStr for GenomeRegion {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("'{s}': expected CHROM or CHROM:START-END (1-based, inclusive)");
+        let bad = || format!("'{s}': expected CHROM or CHROM:START-END (1-based, inclusive, at most {MAX_POSITION})");
         let Some((chrom, span)) = s.rsplit_once(':') else {
             return Ok(GenomeRegion { chrom: s.to_string(), start: 1, end: u64::MAX });
         };
         let (a, b) = span.split_once('-').ok_or_else(bad)?;
-        let num = |x: &str| x.replace(',', "").trim().parse::<u64>().map_err(|_| bad());
+        let num = |x: &str| x.replace(',', "").trim().parse::<u64>().ok().filter(|&n| n <= MAX_POSITION).ok_or_else(bad);
         let (start, end) = (num(a)?, num(b)?);
         if chrom.is_empty() || start == 0 || end < start {
             return Err(bad());
@@ -123,10 +128,15 @@ pub struct TssSelection {
 }
 
 impl TssSelection {
+    /// Whether part of the genome was chosen (so an empty result may be legitimate).
+    pub fn is_partial(&self) -> bool {
+        self.region.is_some() || self.shard.is_some()
+    }
+
     /// Opens `source` with the selection applied; returns the stream and whether TSSs are per
     /// transcript. With a shard, the source is read once first to count the TSSs (a bad line
     /// stops every shard there, naming the file and line).
-    pub fn open<F>(&self, source: &TssSource, keep: F) -> Result<(TssStream, bool)>
+    pub fn open<F>(&self, source: &TssSource, keep: F, notes: &Notes) -> Result<(TssStream, bool)>
     where
         F: Fn(&Tss) -> bool + Clone + Send + 'static,
     {
@@ -136,7 +146,7 @@ impl TssSelection {
             }
             Some(shard) => {
                 let mut total = 0;
-                for tss in self.filtered(source, keep.clone())?.0 {
+                for tss in self.filtered(source, keep.clone(), &Notes::default())?.0 {
                     tss?;
                     total += 1;
                 }
@@ -146,18 +156,18 @@ impl TssSelection {
             }
             None => None,
         };
-        let (stream, per_transcript) = self.filtered(source, keep)?;
+        let (stream, per_transcript) = self.filtered(source, keep, notes)?;
         let Some(block) = block else { return Ok((stream, per_transcript)) };
         // the counting pass has read every line without error, so items are TSSs
         let stream = stream.skip(block.start as usize).take((block.end - block.start) as usize);
         Ok((Box::new(stream), per_transcript))
     }
 
-    fn filtered<F>(&self, source: &TssSource, keep: F) -> Result<(TssStream, bool)>
+    fn filtered<F>(&self, source: &TssSource, keep: F, notes: &Notes) -> Result<(TssStream, bool)>
     where
         F: Fn(&Tss) -> bool + Send + 'static,
     {
-        let (stream, per_transcript) = source.open()?;
+        let (stream, per_transcript) = source.open(notes)?;
         let region = self.region.clone();
         let stream = stream.filter(move |t| match t {
             Ok(tss) => region.as_ref().is_none_or(|r| r.contains(&tss.chrom, tss.pos + 1, tss.pos + 1)) && keep(tss),
@@ -236,6 +246,11 @@ mod tests {
         assert_eq!("chr22".parse::<GenomeRegion>().unwrap().end, u64::MAX);
         assert!("chr22:10-5".parse::<GenomeRegion>().is_err());
         assert!("chr22:0-5".parse::<GenomeRegion>().is_err());
+        assert!("chr22:18446744073709551610-18446744073709551615".parse::<GenomeRegion>().is_err());
+        // any K/N, however large, splits without overflow
+        let huge = Shard { index: u64::MAX - 1, count: u64::MAX - 1 };
+        assert_eq!(huge.block(1000), 999..1000);
+        assert_eq!(Shard { index: 1, count: u64::MAX }.block(u64::MAX), 0..1);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::Job;
 use crate::annotation::bed::BedTssReader;
 use crate::annotation::gtf::{GtfOptions, GtfTssReader, TssLevel};
-use crate::annotation::Tss;
+use crate::annotation::{Notes, Tss};
 use crate::features::FeatureJoin;
 use crate::genome::{ContigId, Genome};
 use crate::input::OrInput;
@@ -34,11 +34,12 @@ impl TssSource {
         }
     }
 
-    /// Opens the source: the TSS stream, and whether TSSs are per transcript.
-    pub fn open(&self) -> Result<(TssStream, bool)> {
+    /// Opens the source: the TSS stream, and whether TSSs are per transcript. What the
+    /// reader passes over is counted into `notes` when it reaches the end.
+    pub fn open(&self, notes: &Notes) -> Result<(TssStream, bool)> {
         let (stream, per_transcript): (TssStream, bool) = match self {
             TssSource::Gtf(path, options) => {
-                (Box::new(GtfTssReader::open(path, options.clone()).input()?), options.level == TssLevel::Transcript)
+                (Box::new(GtfTssReader::open(path, options.clone(), notes.clone()).input()?), options.level == TssLevel::Transcript)
             }
             TssSource::Bed(path) => (Box::new(BedTssReader::open(path).input()?), false),
         };
@@ -63,11 +64,16 @@ pub struct TssWindows<'g> {
     pub missing_chroms: BTreeMap<String, u64>,
     /// Chromosomes with TSSs past their end in the genome (another assembly?), skipped.
     pub past_end: BTreeMap<String, u64>,
+    /// TSSs offered to `place`, and of those placed on the genome.
+    pub seen: u64,
+    pub placed: u64,
+    /// What the TSS readers passed over.
+    pub notes: Notes,
 }
 
 impl<'g> TssWindows<'g> {
     pub fn new(genome: &'g mut Genome, features: FeatureJoin, key: FeatureKey) -> Self {
-        TssWindows { genome, features, key, missing_chroms: BTreeMap::new(), past_end: BTreeMap::new() }
+        TssWindows { genome, features, key, missing_chroms: BTreeMap::new(), past_end: BTreeMap::new(), seen: 0, placed: 0, notes: Notes::default() }
     }
 
     /// The job of one TSS, or `Ok(None)` when it is skipped (chromosome absent, features
@@ -82,6 +88,7 @@ impl<'g> TssWindows<'g> {
     /// The genome contig and features of a TSS, or `Ok(None)` when it is skipped (chromosome
     /// absent or TSS past its end, counted; features missing under `skip`).
     pub fn place(&mut self, tss: &Tss) -> Result<Option<(ContigId, [f32; N_FEATURES])>> {
+        self.seen += 1;
         let Some(contig) = self.genome.resolve(&tss.chrom) else {
             *self.missing_chroms.entry(tss.chrom.clone()).or_default() += 1;
             return Ok(None);
@@ -95,12 +102,54 @@ impl<'g> TssWindows<'g> {
             FeatureKey::GeneName => tss.gene_name.as_str(),
             FeatureKey::TranscriptId => tss.transcript_id.as_deref().unwrap_or(&tss.gene_id),
         };
+        self.placed += 1;
         Ok(self.features.lookup(key).input()?.map(|features| (contig, features)))
     }
 
-    /// End-of-run warnings: missing feature rows, absent chromosomes.
+    /// After the TSSs were read: an input error when none could be used (an empty
+    /// annotation, or no chromosome of it in the genome: a naming or assembly mismatch);
+    /// a note when a selection (`--region`, `--chrom`, `--shard`) legitimately held none
+    /// (a shard may hold only TSSs of absent chromosomes: warned about, not an error).
+    pub fn check_usable(&self, source: &TssSource, selected: bool) -> Result<()> {
+        let shown = source.path().display();
+        if self.seen == 0 {
+            if selected {
+                log::info!("no TSS of {shown} in the selected part of the genome (--region/--chrom/--shard): empty output");
+                return Ok(());
+            }
+            let kind = match source {
+                TssSource::Gtf(_, o) if !o.gene_types.is_empty() => "no gene record of the asked --gene-type",
+                TssSource::Gtf(_, o) if o.level == TssLevel::Transcript => "no transcript record",
+                TssSource::Gtf(..) => "no gene record",
+                TssSource::Bed(_) => "no interval",
+            };
+            return Err(crate::input::InputError::msg(format!("{shown} holds {kind}: nothing to predict")));
+        }
+        if self.placed == 0 && !selected {
+            let theirs: Vec<&str> = self.missing_chroms.keys().map(String::as_str).take(5).collect();
+            let ours: Vec<&str> = self.genome.contigs().iter().map(|c| c.name.as_str()).take(5).collect();
+            let why = if theirs.is_empty() {
+                "every TSS lies past the end of its chromosome (another assembly?)".to_string()
+            } else {
+                format!("none of its chromosomes ({}) is in the genome (its first: {}): a naming or assembly mismatch?", theirs.join(", "), ours.join(", "))
+            };
+            return Err(crate::input::InputError::msg(format!(
+                "no TSS of {shown} ({} read) could be placed on the genome {}: {why}",
+                self.seen,
+                self.genome.path().display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// End-of-run warnings: what the readers passed over, missing feature rows, absent
+    /// chromosomes. (Notes that are not warnings are logged here.)
     pub fn warnings(&self) -> Vec<String> {
-        let mut warnings: Vec<String> = self.features.warning().into_iter().collect();
+        let mut warnings = Vec::new();
+        for (warn, text) in self.notes.take() {
+            if warn { warnings.push(text) } else { log::info!("{text}") }
+        }
+        warnings.extend(self.features.warning());
         for (chrom, n) in &self.missing_chroms {
             warnings.push(format!("chromosome {chrom} is not in the genome (nor an alias): {n} TSSs skipped"));
         }

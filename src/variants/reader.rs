@@ -93,7 +93,10 @@ impl VariantReader {
         let what = || format!("cannot read VCF/BCF {}", path.display());
         let file = File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?;
         let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
-        let is_bgzf = crate::genome::index::is_bgzf(reader.fill_buf().with_context(what)?);
+        let is_bgzf = crate::input::is_bgzf(reader.fill_buf().with_context(what)?);
+        if is_bgzf {
+            crate::input::check_bgzf_complete(&mut File::open(path)?, path, "VCF/BCF")?;
+        }
         while reader.fill_buf().with_context(what)?.starts_with(&[0x1f, 0x8b]) {
             reader = Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader)));
         }
@@ -124,6 +127,16 @@ impl VariantReader {
             return Ok(None);
         }
         let (tbi, csi_path) = (crate::output::suffixed(&self.path, "tbi"), crate::output::suffixed(&self.path, "csi"));
+        // an index older than its file may miss records appended or moved since: stream instead
+        if let Some(stale) = [&tbi, &csi_path].into_iter().find(|p| p.exists() && crate::genome::index::is_older(p, &self.path)) {
+            log::warn!(
+                "index {} is older than {}: not used (it may miss records); reading the whole file instead \
+                 (rebuild it with `bcftools index -f`)",
+                stale.display(),
+                self.path.display()
+            );
+            return Ok(None);
+        }
         let index: Box<dyn BinningIndex + Send> = if !self.is_bcf && tbi.exists() {
             Box::new(noodles::tabix::fs::read(&tbi).with_context(|| format!("cannot read index {}", tbi.display()))?)
         } else if csi_path.exists() {

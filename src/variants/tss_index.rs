@@ -34,7 +34,7 @@ pub struct TssIndex {
 impl TssIndex {
     /// Reads every TSS of `source` that `windows` can place (others are counted there).
     pub fn load(windows: &mut TssWindows<'_>, source: &TssSource) -> Result<Self> {
-        let (tsss, _) = source.open()?;
+        let (tsss, _) = source.open(&windows.notes.clone())?;
         let mut entries = Vec::new();
         for tss in tsss {
             let tss = tss?;
