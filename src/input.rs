@@ -145,3 +145,31 @@ impl<T> OrInput<T> for Result<T> {
         self.map_err(|e| if InputError::is_in(&e) { e } else { InputError(e).into() })
     }
 }
+
+thread_local! {
+    static CONTAINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a library decoder on untrusted bytes; a panic inside it (a bug of the library on a
+/// corrupt file) becomes an error instead of a crash. The panic message is kept out of
+/// stderr (see `quiet_contained_panics`); callers add the file and record.
+pub fn contain<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    CONTAINED.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(false));
+    result.unwrap_or_else(|panic| {
+        let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+        Err(anyhow::anyhow!("the decoder failed on corrupt data ({})", what.unwrap_or_else(|| "panic".into())))
+    })
+}
+
+/// Installs a panic hook that stays silent for panics that `contain` turns into errors and
+/// reports every other one as before.
+pub fn quiet_contained_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !CONTAINED.with(|c| c.get()) {
+            default(info);
+        }
+    }));
+}

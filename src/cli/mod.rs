@@ -90,6 +90,7 @@ impl Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
+    crate::input::quiet_contained_panics();
     staging::defer_commits();
     staging::remove_temps_on_signals();
     let result = run(cli).and_then(|()| staging::commit());

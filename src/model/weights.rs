@@ -32,6 +32,13 @@ impl Weights {
     /// Reads and shape-checks every tensor; a wrong, truncated or foreign file is refused
     /// with a message naming the file and what is wrong.
     pub fn from_h5(path: &Path) -> Result<Self> {
+        // the HDF5 decoder meets untrusted bytes: a panic of it is an error about the file
+        let shown = path.display().to_string();
+        crate::input::contain(|| Self::read_h5(path))
+            .map_err(|e| if format!("{e:#}").contains(&shown) { e } else { e.context(format!("model file {shown}")) })
+    }
+
+    fn read_h5(path: &Path) -> Result<Self> {
         let shown = path.display();
         if !path.exists() {
             bail!("model file {shown} does not exist");

@@ -75,6 +75,10 @@ pub struct VariantReader {
     /// The header as VCF text lines (`##...` then `#CHROM...`).
     pub header_lines: Vec<String>,
     body: Body,
+    /// Most bytes one BCF record can take (bounded by the file size and the compression ratio).
+    max_record: u64,
+    /// BCF records read so far (for messages).
+    records: u64,
 }
 
 enum Body {
@@ -93,24 +97,29 @@ impl VariantReader {
         let what = || format!("cannot read VCF/BCF {}", path.display());
         let file = File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?;
         let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
+        let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
         let is_bgzf = crate::input::is_bgzf(reader.fill_buf().with_context(what)?);
         if is_bgzf {
             crate::input::check_bgzf_complete(&mut File::open(path)?, path, "VCF/BCF")?;
         }
+        // deflate expands at most ~1032:1; each gzip layer multiplies what the bytes can hold
+        let mut max_record = file_len;
         while reader.fill_buf().with_context(what)?.starts_with(&[0x1f, 0x8b]) {
             reader = Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader)));
+            max_record = max_record.saturating_mul(1032);
         }
         let bad = |e: io::Error| anyhow::anyhow!("{}: invalid header: {}", path.display(), crate::input::read_error(&e));
         if reader.fill_buf().with_context(what)?.starts_with(b"BCF\x02") {
             let mut reader = bcf::io::Reader::from(reader);
-            let header = reader.read_header().map_err(bad)?;
+            let header = crate::input::contain(|| reader.read_header().map_err(bad))?;
             let header_lines = render_header(&header)?;
-            return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body: Body::Bcf { reader } });
+            let body = Body::Bcf { reader };
+            return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body, max_record, records: 0 });
         }
         let (header_lines, line_no) = read_text_header(&mut reader, path)?;
         let header = (header_lines.join("\n") + "\n").parse::<vcf::Header>().map_err(|e| anyhow::anyhow!("{}: invalid VCF header: {e}", path.display()))?;
         let body = Body::Text { lines: reader, line_no };
-        Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body })
+        Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body, max_record, records: 0 })
     }
 
     pub fn path(&self) -> &Path {
@@ -168,7 +177,7 @@ impl VariantReader {
         let reader = bgzf::io::Reader::new(file);
         let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader)) } else { Source::Text(reader) };
         let visits = visits.into();
-        self.body = Body::Indexed(Box::new(Indexed { source, index, visits, chunks: VecDeque::new(), visit: None, line: String::new() }));
+        self.body = Body::Indexed(Box::new(Indexed { source, index, visits, chunks: VecDeque::new(), visit: None, line: String::new(), max_record: self.max_record }));
         Ok(())
     }
 
@@ -194,11 +203,8 @@ impl VariantReader {
                 parse_at(line, Some(*line_no), path).map(Some)
             }
             Body::Bcf { reader } => {
-                let mut record = bcf::Record::default();
-                let n = reader.read_record(&mut record).map_err(|e| anyhow::anyhow!("{}: invalid BCF record: {}", path.display(), crate::input::read_error(&e)))?;
-                if n == 0 {
-                    return Ok(None);
-                }
+                self.records += 1;
+                let Some(record) = read_bcf(reader, self.max_record, path, self.records)? else { return Ok(None) };
                 parse_at(bcf_line(&self.header, &record, path)?, None, path).map(Some)
             }
             Body::Indexed(ix) => ix.next(&self.header, path),
@@ -213,11 +219,31 @@ fn parse_at(line: String, line_no: Option<u64>, path: &Path) -> Result<VariantRe
     })
 }
 
+/// The next BCF record (`n`: its number, 0 when unknown). Its two length fields are looked
+/// at first, so a corrupt length cannot make the decoder allocate more than the file could
+/// hold (`max_record` bytes); a panic of the decoder becomes an error naming the record.
+fn read_bcf<R: BufRead>(reader: &mut bcf::io::Reader<R>, max_record: u64, path: &Path, n: u64) -> Result<Option<bcf::Record>> {
+    let which = if n > 0 { format!("record {n}") } else { "a record".into() };
+    let head = reader.get_mut().fill_buf().map_err(|e| anyhow::anyhow!("{}: BCF {which}: {}", path.display(), crate::input::read_error(&e)))?;
+    if head.len() >= 8 {
+        let len = |b: &[u8]| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let total = len(&head[..4]) + len(&head[4..8]);
+        if total > max_record {
+            bail!("{}: BCF {which} claims {total} bytes, more than the file can hold: the file is corrupt", path.display());
+        }
+    }
+    let mut record = bcf::Record::default();
+    let read = crate::input::contain(|| Ok(reader.read_record(&mut record)?))
+        .map_err(|e| anyhow::anyhow!("{}: invalid BCF {which}: {e:#}", path.display()))?;
+    Ok((read > 0).then_some(record))
+}
+
 /// A BCF record as a VCF text line.
 fn bcf_line(header: &vcf::Header, record: &bcf::Record, path: &Path) -> Result<String> {
     use vcf::variant::io::Write as _;
     let mut writer = vcf::io::Writer::new(Vec::with_capacity(256));
-    writer.write_variant_record(header, record).map_err(|e| anyhow::anyhow!("{}: cannot render a BCF record as VCF: {e}", path.display()))?;
+    crate::input::contain(|| Ok(writer.write_variant_record(header, record)?))
+        .map_err(|e| anyhow::anyhow!("{}: cannot render a BCF record as VCF (corrupt record?): {e:#}", path.display()))?;
     let mut bytes = writer.into_inner();
     while bytes.last() == Some(&b'\n') {
         bytes.pop();
@@ -274,6 +300,7 @@ struct Indexed {
     chunks: VecDeque<csi::binning_index::index::reference_sequence::bin::Chunk>,
     visit: Option<Visit>,
     line: String,
+    max_record: u64,
 }
 
 enum Source {
@@ -357,10 +384,7 @@ impl Indexed {
                 self.line.trim_end_matches(['\n', '\r']).to_string()
             }
             Source::Bcf(r) => {
-                let mut record = bcf::Record::default();
-                if r.read_record(&mut record).map_err(|e| anyhow::anyhow!("{}: invalid BCF record: {e}", path.display()))? == 0 {
-                    return Ok(None);
-                }
+                let Some(record) = read_bcf(r, self.max_record, path, 0)? else { return Ok(None) };
                 bcf_line(header, &record, path)?
             }
         };

@@ -1,0 +1,348 @@
+//! Mutation fuzzing of every parser on stable Rust (proptest): valid seed inputs (GTF, BED,
+//! feature table, FASTA + .fai, BGZF FASTA + .gzi, VCF, BCF, the model .h5) get random byte
+//! flips, insertions, deletions, truncations and duplicated spans, then go through the
+//! library (many cases: no panic may escape, every error must name the file) and through
+//! the binary (fewer cases, under a 2 GiB address-space limit: exit 0, 1 or 3 only, no
+//! panic message, no temporary file left).
+//!
+//! Cases per target: `FUZZ_CASES` (default 48 in the library, a sixth of that through the
+//! binary); `bench/fuzz.sh SECONDS` runs it longer. A crasher found becomes a regression
+//! test in tests/trust.rs.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+use common::{human_model, random_bases, shared};
+use xpresso::annotation::bed::BedTssReader;
+use xpresso::annotation::gtf::{GtfOptions, GtfTssReader, TssLevel};
+use xpresso::features::FeatureTable;
+use xpresso::genome::Genome;
+use xpresso::model::Weights;
+use xpresso::variants::reader::VariantReader;
+
+fn cases() -> u32 {
+    std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+}
+
+/// One edit of a byte string.
+#[derive(Clone, Debug)]
+enum Edit {
+    Flip(usize, u8),
+    Set(usize, u8),
+    Insert(usize, Vec<u8>),
+    Delete(usize, usize),
+    Duplicate(usize, usize),
+    Truncate(usize),
+}
+
+fn interesting_byte() -> impl Strategy<Value = u8> {
+    prop_oneof![any::<u8>(), Just(b'\n'), Just(b'\t'), Just(b'\r'), Just(b'>'), Just(b'-'), Just(b'0'), Just(b'9'), Just(0xff), Just(0)]
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        4 => (any::<usize>(), 0u8..8).prop_map(|(p, b)| Edit::Flip(p, 1 << b)),
+        3 => (any::<usize>(), interesting_byte()).prop_map(|(p, b)| Edit::Set(p, b)),
+        2 => (any::<usize>(), prop::collection::vec(interesting_byte(), 1..12)).prop_map(|(p, v)| Edit::Insert(p, v)),
+        2 => (any::<usize>(), 1usize..64).prop_map(|(p, n)| Edit::Delete(p, n)),
+        1 => (any::<usize>(), 1usize..200).prop_map(|(p, n)| Edit::Duplicate(p, n)),
+        1 => any::<usize>().prop_map(Edit::Truncate),
+    ]
+}
+
+fn mutate(seed: &[u8], edits: &[Edit]) -> Vec<u8> {
+    let mut v = seed.to_vec();
+    for e in edits {
+        let len = v.len().max(1);
+        match e {
+            Edit::Flip(p, m) if !v.is_empty() => v[p % len] ^= m,
+            Edit::Set(p, b) if !v.is_empty() => v[p % len] = *b,
+            Edit::Insert(p, bytes) => {
+                let at = p % (v.len() + 1);
+                v.splice(at..at, bytes.iter().copied());
+            }
+            Edit::Delete(p, n) if !v.is_empty() => {
+                let at = p % len;
+                let end = (at + n).min(v.len());
+                v.drain(at..end);
+            }
+            Edit::Duplicate(p, n) if !v.is_empty() => {
+                let at = p % len;
+                let span: Vec<u8> = v[at..(at + n).min(v.len())].to_vec();
+                v.splice(at..at, span);
+            }
+            Edit::Truncate(p) => v.truncate(p % (v.len() + 1)),
+            _ => {}
+        }
+    }
+    v
+}
+
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
+    prop::collection::vec(edit(), 1..6)
+}
+
+/// Runs `check` on `cases` mutations of `seed` written to `name` in a fresh directory; a
+/// panic escaping the library fails with the input kept in the message.
+fn fuzz_library(name: &str, seed: &[u8], cases: u32, check: impl Fn(&Path) + std::panic::RefUnwindSafe) {
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    runner
+        .run(&edits(), |edits| {
+            let bytes = mutate(seed, &edits);
+            std::fs::write(&path, &bytes).unwrap();
+            let outcome = catch_unwind(AssertUnwindSafe(|| check(&path)));
+            prop_assert!(outcome.is_ok(), "{name}: a panic escaped on {edits:?}");
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// Every error of a library call on `path` names it.
+fn names_file<T>(path: &Path, r: anyhow::Result<T>) {
+    if let Err(e) = r {
+        let msg = format!("{e:#}");
+        assert!(msg.contains(&*path.to_string_lossy()), "error does not name {}: {msg}", path.display());
+    }
+}
+
+fn seed_gtf() -> Vec<u8> {
+    let mut s = String::from("##description: fuzz seed\n");
+    for i in 0..12 {
+        let (strand, ty) = (if i % 2 == 0 { '+' } else { '-' }, if i % 3 == 0 { "gene" } else { "transcript" });
+        s.push_str(&format!(
+            "chr1\tHAVANA\t{ty}\t{}\t{}\t.\t{strand}\t.\tgene_id \"ENSG{i:05}.3\"; transcript_id \"ENST{i:05}\"; gene_type \"protein_coding\"; gene_name \"G{i}\";\n",
+            11_000 + i * 700,
+            11_500 + i * 700
+        ));
+    }
+    s.into_bytes()
+}
+
+fn seed_bed() -> Vec<u8> {
+    (0..12).map(|i| format!("chr1\t{}\t{}\tT{i}\t0\t{}\n", 12_000 + i * 300, 12_050 + i * 300, if i % 2 == 0 { '+' } else { '-' })).collect::<String>().into_bytes()
+}
+
+fn seed_features() -> Vec<u8> {
+    let mut s = String::from("gene_id\tf1\tf2\tf3\tf4\tf5\tf6\n");
+    for i in 0..12 {
+        s.push_str(&format!("ENSG{i:05}\t0.{i}\t-1.5\t2e-1\t3\t-0.25\t1\n"));
+    }
+    s.into_bytes()
+}
+
+fn chrom() -> &'static [u8] {
+    static SEQ: OnceLock<Vec<u8>> = OnceLock::new();
+    SEQ.get_or_init(|| random_bases(30_000, 11))
+}
+
+fn seed_fasta() -> Vec<u8> {
+    let mut s = b">chr1 fuzz\n".to_vec();
+    for line in chrom().chunks(60) {
+        s.extend_from_slice(line);
+        s.push(b'\n');
+    }
+    s.extend_from_slice(b">chr2\n");
+    for line in random_bases(2_000, 3).chunks(60) {
+        s.extend_from_slice(line);
+        s.push(b'\n');
+    }
+    s
+}
+
+fn seed_vcf() -> Vec<u8> {
+    let mut s = String::from("##fileformat=VCFv4.3\n##contig=<ID=chr1,length=30000>\n##INFO=<ID=DP,Number=1,Type=Integer,Description=\"d\">\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n");
+    for pos in (11_000..16_000).step_by(250) {
+        let r = chrom()[pos] as char;
+        s.push_str(&format!("chr1\t{}\trs{pos}\t{r}\t{}\t50\tPASS\tDP=10\tGT\t0|1\n", pos + 1, if r == 'A' { "C,T" } else { "A" }));
+    }
+    s.into_bytes()
+}
+
+/// The shared BCF, both gzip layers removed (raw BCF bytes), or None without the data.
+fn seed_bcf() -> Option<Vec<u8>> {
+    let bytes = std::fs::read(shared().join("data/variants/ref.bcf.gz")).ok()?;
+    let mut raw = Vec::new();
+    flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut raw).ok()?;
+    let mut bcf = Vec::new();
+    flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut bcf).ok()?;
+    assert!(bcf.starts_with(b"BCF\x02"));
+    bcf.truncate(60_000); // the header and a few hundred records
+    Some(bcf)
+}
+
+fn drain_vcf(path: &Path) -> anyhow::Result<usize> {
+    let mut reader = VariantReader::open(path)?;
+    let mut n = 0;
+    while reader.next_record()?.is_some() {
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[test]
+fn text_parsers_survive_mutation() {
+    let n = cases();
+    let gtf = seed_gtf();
+    fuzz_library("a.gtf", &gtf, n, |p| {
+        for level in [TssLevel::Gene, TssLevel::Transcript] {
+            let r = GtfTssReader::open(p, GtfOptions { level, gene_types: vec!["protein_coding".into()] }, Default::default())
+                .and_then(|it| it.collect::<anyhow::Result<Vec<_>>>());
+            names_file(p, r);
+        }
+    });
+    fuzz_library("a.bed", &seed_bed(), n, |p| names_file(p, BedTssReader::open(p).and_then(|it| it.collect::<anyhow::Result<Vec<_>>>())));
+    fuzz_library("f.tsv", &seed_features(), n, |p| names_file(p, FeatureTable::load(p)));
+    fuzz_library("v.vcf", &seed_vcf(), n, |p| names_file(p, drain_vcf(p)));
+}
+
+#[test]
+fn binary_parsers_survive_mutation() {
+    let n = cases();
+    if let Some(bcf) = seed_bcf() {
+        fuzz_library("v.bcf", &bcf, n, |p| names_file(p, drain_vcf(p)));
+    } else {
+        eprintln!("skipped BCF: no shared data at {}", shared().display());
+    }
+    let model = std::fs::read(human_model()).expect("the shared human model");
+    fuzz_library("m.h5", &model, n.div_ceil(4), |p| names_file(p, Weights::from_h5(p)));
+}
+
+/// FASTA bytes mutated under a fixed, correct index (the index must catch every lie), and
+/// the index mutated under a fixed FASTA.
+#[test]
+fn genome_and_its_indexes_survive_mutation() {
+    let n = cases();
+    let dir = tempfile::tempdir().unwrap();
+    let fasta = seed_fasta();
+    let fa = dir.path().join("g.fa");
+    std::fs::write(&fa, &fasta).unwrap();
+    Genome::open(&fa).unwrap();
+    let fai = std::fs::read(dir.path().join("g.fa.fai")).unwrap();
+    let read_all = |g: &Path| -> anyhow::Result<()> {
+        let mut genome = Genome::open(g)?;
+        let mut out = Vec::new();
+        for id in 0..genome.contigs().len() {
+            for start in [-500i64, 0, 7_777, 29_000] {
+                genome.fetch_padded(id, start, start + 10_500, &mut out)?;
+                assert_eq!(out.len(), 10_500);
+            }
+        }
+        Ok(())
+    };
+    let fai_copy = fai.clone();
+    fuzz_library("g.fa", &fasta, n, |p| {
+        std::fs::write(xpresso::output::suffixed(p, "fai"), &fai_copy).unwrap();
+        let r = read_all(p);
+        // a FASTA that still reads must give exactly the bases the index says are there
+        if r.is_ok() {
+            let mut genome = Genome::open(p).unwrap();
+            let mut out = Vec::new();
+            if genome.fetch_padded(0, 0, 30_000, &mut out).is_ok() {
+                assert!(out.iter().all(|b| b.is_ascii_graphic() && *b != b'>'), "non-base bytes read as bases");
+            }
+        }
+        names_file(p, r);
+    });
+    fuzz_library("g.fa.fai", &fai, n, |p| {
+        let g = p.with_extension("");
+        std::fs::write(&g, &fasta).unwrap();
+        let r = read_all(&g);
+        if r.is_ok() {
+            // an index that passes every check reads the true bases
+            let mut genome = Genome::open(&g).unwrap();
+            let mut out = Vec::new();
+            if let Some(id) = genome.resolve("chr1") {
+                if genome.contig(id).len == 30_000 {
+                    // it may still fail elsewhere (an error is fine); if it reads, it reads the truth
+                    if genome.fetch_padded(id, 0, 30_000, &mut out).is_ok() {
+                        assert_eq!(out, chrom(), "an index passed its checks but read other bases");
+                    }
+                }
+            }
+        }
+        let _ = r;
+    });
+    // BGZF FASTA with its .gzi mutated
+    let gz = dir.path().join("b.fa.gz");
+    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(&gz).unwrap());
+    for chunk in fasta.chunks(9_000) {
+        w.write_all(chunk).unwrap();
+        w.flush().unwrap();
+    }
+    w.finish().unwrap();
+    Genome::open(&gz).unwrap();
+    let gzi = std::fs::read(dir.path().join("b.fa.gz.gzi")).unwrap();
+    let gz_bytes = std::fs::read(&gz).unwrap();
+    fuzz_library("b.fa.gz.gzi", &gzi, n, |p| {
+        let g = p.with_extension("");
+        std::fs::write(&g, &gz_bytes).unwrap();
+        std::fs::copy(dir.path().join("b.fa.gz.fai"), xpresso::output::suffixed(&g, "fai")).unwrap();
+        names_file(&g, read_all(&g));
+    });
+    fuzz_library("c.fa.gz", &gz_bytes, n, |p| {
+        let _ = std::fs::remove_file(xpresso::output::suffixed(p, "gzi"));
+        std::fs::copy(dir.path().join("b.fa.gz.fai"), xpresso::output::suffixed(p, "fai")).unwrap();
+        names_file(p, read_all(p));
+    });
+}
+
+/// Through the binary: exit 0, 1 or 3, never a panic or an abort, no temp file left.
+#[test]
+fn the_binary_survives_mutated_inputs() {
+    let n = cases().div_ceil(6).max(2);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("g.fa"), seed_fasta()).unwrap();
+    std::fs::write(root.join("a.gtf"), seed_gtf()).unwrap();
+    std::fs::write(root.join("a.bed"), seed_bed()).unwrap();
+    std::fs::write(root.join("f.tsv"), seed_features()).unwrap();
+    std::fs::write(root.join("v.vcf"), seed_vcf()).unwrap();
+    let model = human_model().to_string_lossy().into_owned();
+    let mut seeds: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        ("a.gtf", seed_gtf(), vec!["annotate", "--genome", "g.fa", "--gtf", "a.gtf", "--features", "f.tsv", "--bed", "o.bed"]),
+        ("a.bed", seed_bed(), vec!["annotate", "--genome", "g.fa", "--tss-bed", "a.bed"]),
+        ("f.tsv", seed_features(), vec!["annotate", "--genome", "g.fa", "--gtf", "a.gtf", "--features", "f.tsv"]),
+        ("g.fa", seed_fasta(), vec!["annotate", "--genome", "g.fa", "--gtf", "a.gtf"]),
+        ("v.vcf", seed_vcf(), vec!["score-variants", "--genome", "g.fa", "--gtf", "a.gtf", "--vcf", "v.vcf", "--tsv", "o2.tsv"]),
+    ];
+    if let Some(bcf) = seed_bcf() {
+        seeds.push(("v.bcf", bcf, vec!["score-variants", "--genome", "g.fa", "--gtf", "a.gtf", "--vcf", "v.bcf"]));
+    }
+    for (name, seed, args) in seeds {
+        let mut runner = TestRunner::new(Config { cases: n, failure_persistence: None, ..Config::default() });
+        runner
+            .run(&edits(), |edits| {
+                std::fs::write(root.join(name), mutate(&seed, &edits)).unwrap();
+                let _ = std::fs::remove_file(root.join("g.fa.fai"));
+                let cmd = format!(
+                    "ulimit -v 2097152; exec '{}' -q -t 2 {} -m '{model}' -o o.tsv",
+                    env!("CARGO_BIN_EXE_xpresso"),
+                    args.join(" ")
+                );
+                let out = std::process::Command::new("bash").args(["-c", &cmd]).current_dir(root).output().unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                prop_assert!(matches!(out.status.code(), Some(0 | 1 | 3)), "{name} {edits:?}: {:?} {stderr}", out.status);
+                prop_assert!(!stderr.contains("panicked"), "{name} {edits:?}: {stderr}");
+                if out.status.code() != Some(0) {
+                    prop_assert!(!root.join("o.tsv").exists(), "{name}: output after a failure");
+                }
+                let leftovers: Vec<PathBuf> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".partial")).collect();
+                prop_assert!(leftovers.is_empty(), "{leftovers:?}");
+                for o in ["o.tsv", "o.bed", "o2.tsv"] {
+                    let _ = std::fs::remove_file(root.join(o));
+                }
+                Ok(())
+            })
+            .unwrap();
+        std::fs::write(root.join(name), &seed).unwrap();
+    }
+}
