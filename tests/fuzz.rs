@@ -111,7 +111,18 @@ fn names_file<T>(path: &Path, r: anyhow::Result<T>) {
     if let Err(e) = r {
         let msg = format!("{e:#}");
         assert!(msg.contains(&*path.to_string_lossy()), "error does not name {}: {msg}", path.display());
+        // a panic of a library that `contain` caught: keep the input to report it upstream
+        if let (true, Some(dir)) = (msg.contains("the decoder failed"), std::env::var_os("FUZZ_SAVE")) {
+            let bytes = std::fs::read(path).unwrap();
+            let name = format!("{}-{:016x}", path.file_name().unwrap().to_string_lossy(), fxhash(&bytes));
+            std::fs::write(Path::new(&dir).join(&name), &bytes).unwrap();
+            eprintln!("contained panic saved as {name}: {msg}");
+        }
     }
+}
+
+fn fxhash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x100000001b3))
 }
 
 fn seed_gtf() -> Vec<u8> {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -413,4 +413,87 @@ fn errors_name_the_place_on_one_line() {
     assert!(!ran.stderr.trim_end().contains('\r'), "{:?}", ran.stderr);
     std::fs::write(c.p("zero.bed"), "chr1\t0\t1\tT\t0\t-\n").unwrap();
     c.refused(&c.annotate(&["--genome", &c.p("g.fa"), "--tss-bed", &c.p("zero.bed")]), 3, &[&c.p("zero.bed"), "line 1", "before the chromosome start"]);
+}
+
+// ---- VCF/BCF, indexes and the model ----
+
+fn vcf_text(c: &Case) -> String {
+    let g = std::fs::read_to_string(c.p("g.fa")).unwrap();
+    let seq: Vec<u8> = g.lines().skip(1).flat_map(|l| l.bytes()).collect();
+    let mut vcf = String::from("##fileformat=VCFv4.3\n##contig=<ID=chr1,length=30000>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for pos in (8_000..25_000).step_by(500) {
+        vcf.push_str(&format!("chr1\t{}\t.\t{}\t{}\t.\t.\t.\n", pos + 1, seq[pos] as char, if seq[pos] == b'A' { 'C' } else { 'A' }));
+    }
+    vcf
+}
+
+#[test]
+fn a_vcf_index_older_than_its_vcf_is_not_used() {
+    let c = Case::new();
+    std::fs::write(c.p("v.vcf.gz"), bgzf(vcf_text(&c).as_bytes(), 1 << 16)).unwrap();
+    let status = Command::new("bcftools").args(["index", "-t"]).arg(c.p("v.vcf.gz")).status().expect("bcftools (.ci/run installs it)");
+    assert!(status.success());
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(c.p("v.vcf.gz.tbi")).unwrap().set_modified(old).unwrap();
+    let model = human_model().to_string_lossy().into_owned();
+    let base = ["score-variants", "-m", &model, "--genome", "g.fa", "--gtf", "ok.gtf", "--vcf", "v.vcf.gz", "-o", "o.vcf"];
+    let ran = c.run(&base);
+    c.ok(&ran);
+    assert!(ran.stderr.contains("is older than") && ran.stderr.contains("reading the whole file"), "{}", ran.stderr);
+    // streaming copies every record, so all 34 are in the output
+    assert_eq!(std::fs::read_to_string(c.p("o.vcf")).unwrap().lines().filter(|l| !l.starts_with('#')).count(), 34);
+    // a shard needs the index: refused, saying why
+    let ran = c.run(&[&base[..], &["--shard", "1/2"]].concat());
+    assert_eq!(ran.code, Some(3), "{}", ran.stderr);
+    assert!(ran.stderr.contains("older than the file"), "{}", ran.stderr);
+}
+
+#[test]
+fn a_vcf_on_other_chromosomes_is_an_input_error() {
+    let c = Case::new();
+    std::fs::write(c.p("v.vcf"), vcf_text(&c).replace("chr1\t", "NC_000001.11\t")).unwrap();
+    let model = human_model().to_string_lossy().into_owned();
+    let ran = c.run(&["score-variants", "-q", "-m", &model, "--genome", "g.fa", "--gtf", "ok.gtf", "--vcf", "v.vcf", "-o", &c.p("out.tsv")]);
+    c.refused(&ran, 3, &["NC_000001.11", "chr1", "naming or assembly mismatch"]);
+}
+
+#[test]
+fn a_bcf_length_beyond_the_file_is_refused_without_allocating_it() {
+    let Ok(gz) = std::fs::read(common::shared().join("data/variants/ref.bcf.gz")) else {
+        eprintln!("skipped: no shared BCF");
+        return;
+    };
+    let c = Case::new();
+    let mut layer = Vec::new();
+    flate2::read::MultiGzDecoder::new(&gz[..]).read_to_end(&mut layer).unwrap();
+    let mut bcf = Vec::new();
+    flate2::read::MultiGzDecoder::new(&layer[..]).read_to_end(&mut bcf).unwrap();
+    let l_text = u32::from_le_bytes(bcf[5..9].try_into().unwrap()) as usize;
+    let mut bomb = bcf[..9 + l_text].to_vec();
+    bomb.extend_from_slice(&[0xf0, 0xff, 0xff, 0xff, 0xf0, 0xff, 0xff, 0xff, 1, 2, 3]);
+    std::fs::write(c.p("bomb.bcf"), &bomb).unwrap();
+    let model = human_model().to_string_lossy().into_owned();
+    let cmd = format!(
+        "ulimit -v 1048576; exec '{}' score-variants -q -m '{model}' --genome g.fa --gtf ok.gtf --vcf bomb.bcf -o '{}'",
+        env!("CARGO_BIN_EXE_xpresso"),
+        c.p("out.tsv")
+    );
+    let out = Command::new("bash").args(["-c", &cmd]).current_dir(c.dir.path()).output().unwrap();
+    let ran = Ran { code: out.status.code(), stdout: String::new(), stderr: String::from_utf8_lossy(&out.stderr).into() };
+    c.refused(&ran, 3, &[&c.p("bomb.bcf").replace(&format!("{}/", c.dir.path().display()), ""), "more than the file can hold"]);
+}
+
+#[test]
+fn a_corrupt_model_file_is_an_input_error() {
+    let c = Case::new();
+    let mut h5 = std::fs::read(human_model()).unwrap();
+    for i in (2_000..h5.len()).step_by(997) {
+        h5[i] ^= 0x5a;
+    }
+    std::fs::write(c.p("bad.h5"), &h5).unwrap();
+    std::fs::write(c.p("cut.h5"), &h5[..h5.len() / 3]).unwrap();
+    for name in ["bad.h5", "cut.h5"] {
+        let ran = c.run(&["annotate", "-q", "-m", &c.p(name), "--genome", "g.fa", "--gtf", "ok.gtf", "-o", &c.p("out.tsv")]);
+        c.refused(&ran, 3, &[&c.p(name)]);
+    }
 }

@@ -328,7 +328,7 @@ impl Indexed {
                 self.chunks = self.index.query(visit.ref_id, interval).with_context(|| format!("{}: index query failed", path.display()))?.into();
                 self.visit = Some(visit);
                 if let Some(chunk) = self.chunks.front() {
-                    self.seek(chunk.start())?;
+                    self.seek(chunk.start(), path)?;
                 }
                 continue;
             }
@@ -337,7 +337,7 @@ impl Indexed {
                 self.chunks.pop_front();
                 if let Some(chunk) = self.chunks.front() {
                     let start = chunk.start();
-                    self.seek(start)?;
+                    self.seek(start, path)?;
                 }
                 continue;
             }
@@ -366,11 +366,12 @@ impl Indexed {
         }
     }
 
-    fn seek(&mut self, pos: VirtualPosition) -> Result<()> {
+    fn seek(&mut self, pos: VirtualPosition, path: &Path) -> Result<()> {
         match &mut self.source {
-            Source::Text(r) => r.seek(pos)?,
-            Source::Bcf(r) => r.get_mut().seek(pos)?,
-        };
+            Source::Text(r) => r.seek(pos),
+            Source::Bcf(r) => r.get_mut().seek(pos),
+        }
+        .map_err(|e| anyhow::anyhow!("{}: cannot read at {pos:?} through its index (a corrupt BGZF block, or an index of another file?): {}", path.display(), crate::input::read_error(&e)))?;
         Ok(())
     }
 
