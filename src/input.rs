@@ -173,3 +173,11 @@ pub fn quiet_contained_panics() {
         }
     }));
 }
+
+/// At most `max` characters of `text`, with `...` when cut (for quoting input in messages).
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_string(),
+    }
+}

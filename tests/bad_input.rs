@@ -91,13 +91,35 @@ fn missing_fasta() {
 }
 
 #[test]
-fn plain_gzip_fasta_is_refused_with_the_fix() {
+fn plain_gzip_fasta_is_converted_once_and_reused() {
     let c = Case::new();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&std::fs::read(c.p("g.fa")).unwrap()).unwrap();
     std::fs::write(c.p("plain.fa.gz"), gz.finish().unwrap()).unwrap();
-    let err = c.fails(&["--genome", &c.p("plain.fa.gz"), "--gtf", &c.p("ok.gtf")]);
-    assert!(err.contains("not BGZF") && err.contains("bgzip"), "{err}");
+    let model = human_model().to_string_lossy().into_owned();
+    let cache = c.p("cache");
+    let run = |genome: &str, out: &str| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_xpresso"))
+            .args(["annotate", "-m", &model, "--genome", genome, "--gtf", &c.p("ok.gtf"), "-o", out])
+            .env("XPRESSO_GENOME_CACHE", &cache)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let first = run(&c.p("plain.fa.gz"), &c.p("a.tsv"));
+    assert!(first.contains("converting it once to BGZF"), "{first}");
+    let second = run(&c.p("plain.fa.gz"), &c.p("b.tsv"));
+    assert!(second.contains("using its BGZF copy") && !second.contains("converting"), "{second}");
+    run(&c.p("g.fa"), &c.p("plain.tsv"));
+    let rows = |f: &str| common::tsv_rows(&std::fs::read_to_string(c.p(f)).unwrap());
+    assert_eq!(rows("a.tsv"), rows("plain.tsv"));
+    assert_eq!(rows("b.tsv"), rows("plain.tsv"));
+    // a changed source is converted again
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let bytes = std::fs::read(c.p("plain.fa.gz")).unwrap();
+    std::fs::write(c.p("plain.fa.gz"), bytes).unwrap();
+    assert!(run(&c.p("plain.fa.gz"), &c.p("c.tsv")).contains("converting it once"));
 }
 
 #[test]

@@ -497,3 +497,29 @@ fn a_corrupt_model_file_is_an_input_error() {
         c.refused(&ran, 3, &[&c.p(name)]);
     }
 }
+
+/// Crashers the fuzzer found in noodles-bcf 0.94 (see docs/development.md): one byte of the
+/// shared BCF changed. Each panicked inside the decoder (a slice split past its end in
+/// `record/samples/series.rs`, an `unwrap` of a UTF-8 error in `record/ids.rs`); now each is
+/// an input error naming the file and the record.
+#[test]
+fn bcf_decoder_panics_are_input_errors() {
+    let Ok(gz) = std::fs::read(common::shared().join("data/variants/ref.bcf.gz")) else {
+        eprintln!("skipped: no shared BCF");
+        return;
+    };
+    let c = Case::new();
+    let mut layer = Vec::new();
+    flate2::read::MultiGzDecoder::new(&gz[..]).read_to_end(&mut layer).unwrap();
+    let mut bcf = Vec::new();
+    flate2::read::MultiGzDecoder::new(&layer[..]).read_to_end(&mut bcf).unwrap();
+    bcf.truncate(60_000);
+    let model = human_model().to_string_lossy().into_owned();
+    for (offset, byte) in [(31_753, 0x10), (42_907, 0xff)] {
+        let mut bad = bcf.clone();
+        bad[offset] = byte;
+        std::fs::write(c.p("crash.bcf"), &bad).unwrap();
+        let ran = c.run(&["score-variants", "-q", "-m", &model, "--genome", "g.fa", "--gtf", "ok.gtf", "--vcf", &c.p("crash.bcf"), "-o", &c.p("out.tsv")]);
+        c.refused(&ran, 3, &[&c.p("crash.bcf"), "BCF record", "the decoder failed on corrupt data"]);
+    }
+}

@@ -90,6 +90,9 @@ impl Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.quiet, cli.verbose);
+    if cli.quiet {
+        crate::pipeline::progress::quiet_all();
+    }
     crate::input::quiet_contained_panics();
     staging::defer_commits();
     staging::remove_temps_on_signals();

@@ -10,16 +10,19 @@ use anyhow::{bail, Context, Result};
 
 use crate::input::is_bgzf;
 use noodles::bgzf::{self, gzi};
-use noodles::fasta::{self, fai};
+use super::faidx;
+use super::layout::Layout;
 
 /// How the FASTA bytes are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
     Plain,
     Bgzf,
+    /// plain gzip: no random access (converted once, see `convert`)
+    Gzip,
 }
 
-/// Looks at the first bytes: plain text, BGZF, or plain gzip (refused: no random access).
+/// Looks at the first bytes: plain text, BGZF (its end-of-file block checked), or plain gzip.
 pub fn detect(path: &Path) -> Result<Compression> {
     let mut file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
     let mut head = [0u8; 16];
@@ -31,11 +34,7 @@ pub fn detect(path: &Path) -> Result<Compression> {
         crate::input::check_bgzf_complete(&mut file, path, "FASTA")?;
         return Ok(Compression::Bgzf);
     }
-    bail!(
-        "FASTA {} is gzip-compressed but not BGZF, so it cannot be read by random access; \
-         recompress it with `bgzip` (htslib)",
-        path.display()
-    )
+    Ok(Compression::Gzip)
 }
 
 /// The error of a FASTA that disagrees with its index, with the way out.
@@ -66,20 +65,22 @@ pub fn is_older(index: &Path, data: &Path) -> bool {
     matches!((mtime(index), mtime(data)), (Some(i), Some(d)) if i < d)
 }
 
-/// The `.fai` beside `path`, built and written when missing.
-pub fn load_or_build_fai(path: &Path, compression: Compression) -> Result<fai::Index> {
+/// The `.fai` beside `path` (as samtools writes it), built and written when missing.
+pub fn load_or_build_fai(path: &Path, compression: Compression) -> Result<Vec<Layout>> {
     let fai_path = crate::output::suffixed(path, "fai");
     if fai_path.exists() {
         warn_if_older(&fai_path, path);
-        return fai::fs::read(&fai_path).with_context(|| format!("cannot read FASTA index {} (rebuild it: `samtools faidx`)", fai_path.display()));
+        let text = std::fs::read_to_string(&fai_path).with_context(|| format!("cannot read FASTA index {}", fai_path.display()))?;
+        return faidx::read(&text).with_context(|| format!("FASTA index {} (rebuild it: `samtools faidx`)", fai_path.display()));
     }
     let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
     let index = match compression {
-        Compression::Plain => build_fai(BufReader::new(file)),
-        Compression::Bgzf => build_fai(bgzf::io::Reader::new(file)),
+        Compression::Plain => faidx::build(BufReader::with_capacity(1 << 16, file)),
+        Compression::Bgzf => faidx::build(bgzf::io::Reader::new(file)),
+        Compression::Gzip => bail!("FASTA {} is plain gzip: convert it first (genome::convert)", path.display()),
     }
     .with_context(|| format!("cannot index FASTA {}", path.display()))?;
-    write_beside(path, &fai_path, |w| fai::io::Writer::new(w).write_index(&index))?;
+    write_beside(path, &fai_path, |w| faidx::write(w, &index))?;
     Ok(index)
 }
 
@@ -107,18 +108,6 @@ pub fn load_or_build_gzi(path: &Path) -> Result<(gzi::Index, u64)> {
     Ok((index, len))
 }
 
-fn build_fai<R: io::BufRead>(reader: R) -> Result<fai::Index> {
-    let mut indexer = fasta::io::Indexer::new(reader);
-    let mut records = Vec::new();
-    while let Some(record) = indexer.index_record()? {
-        records.push(record);
-    }
-    if records.is_empty() {
-        bail!("no FASTA records found");
-    }
-    Ok(fai::Index::from(records))
-}
-
 /// Walks the BGZF block headers (no decompression): each block after the first is one
 /// (compressed offset, uncompressed offset) entry, as `bgzip -r` writes them.
 fn build_gzi(path: &Path) -> Result<(gzi::Index, u64)> {
@@ -126,20 +115,32 @@ fn build_gzi(path: &Path) -> Result<(gzi::Index, u64)> {
     let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
     let file_len = file.metadata()?.len();
     let (mut compressed, mut uncompressed) = (0u64, 0u64);
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity((file_len / 8192) as usize + 1);
+    // one read per block: its ISIZE (last 4 bytes) and the next block's 18-byte header
+    let mut buf = [0u8; 22];
+    let mut have = file.read_at(&mut buf[4..], 0)?;
     while compressed < file_len {
-        let mut header = [0u8; 18];
-        if file.read_exact_at(&mut header, compressed).is_err() || header[..4] != [0x1f, 0x8b, 8, 4] || header[12..14] != *b"BC" {
+        let header = &buf[4..4 + have.min(18)];
+        if header.len() < 18 || header[..4] != [0x1f, 0x8b, 8, 4] || header[12..14] != *b"BC" {
             bail!("FASTA {} is truncated or not BGZF at byte {compressed}", path.display());
         }
         let block_size = u64::from(u16::from_le_bytes([header[16], header[17]])) + 1;
         if compressed + block_size > file_len {
             bail!("FASTA {} is truncated: its last BGZF block ends past the end of the file", path.display());
         }
-        let mut isize = [0u8; 4];
-        file.read_exact_at(&mut isize, compressed + block_size - 4)?;
+        let mut n = 0;
+        while n < buf.len() {
+            match file.read_at(&mut buf[n..], compressed + block_size - 4 + n as u64)? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        if n < 4 {
+            bail!("FASTA {} is truncated at byte {}", path.display(), compressed + block_size);
+        }
+        have = n - 4;
         compressed += block_size;
-        uncompressed += u64::from(u32::from_le_bytes(isize));
+        uncompressed += u64::from(u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]));
         if compressed < file_len {
             entries.push((compressed, uncompressed));
         }

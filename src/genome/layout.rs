@@ -131,11 +131,7 @@ pub fn check_edges(l: &Layout, before: Option<u8>, after: &[u8]) -> Result<()> {
     if l.len == 0 {
         return Ok(());
     }
-    let ends_line = match after {
-        [] => true,
-        [b'\n', ..] | [b'\r', b'\n'] | [b'\r'] => true,
-        _ => false,
-    };
+    let ends_line = matches!(after, [] | [b'\n', ..] | [b'\r', b'\n'] | [b'\r']);
     if !ends_line {
         bail!(
             "{} is longer than its length in the index ({} bases): its last line goes on after byte {}",

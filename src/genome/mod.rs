@@ -2,6 +2,8 @@
 //! (the genome is never loaded whole), chromosome names matched through `aliases`.
 
 pub mod aliases;
+pub mod convert;
+pub mod faidx;
 pub mod index;
 pub mod layout;
 
@@ -82,7 +84,15 @@ impl Genome {
     }
 
     fn open_inner(path: &Path) -> Result<Self> {
-        let compression = index::detect(path)?;
+        let mut compression = index::detect(path)?;
+        let converted;
+        let path = if compression == Compression::Gzip {
+            converted = convert::bgzf_copy(path, false)?;
+            compression = index::detect(&converted)?;
+            converted.as_path()
+        } else {
+            path
+        };
         let fai = index::load_or_build_fai(path, compression)?;
         let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
         let (data, data_len) = match compression {
@@ -94,18 +104,9 @@ impl Genome {
                 let (gzi, len) = index::load_or_build_gzi(path)?;
                 (Data::Bgzf(bgzf::io::IndexedReader::new(file, gzi)), len)
             }
+            Compression::Gzip => unreachable!("converted to BGZF above"),
         };
-        let layouts: Vec<Layout> = fai
-            .as_ref()
-            .iter()
-            .map(|r| Layout {
-                name: String::from_utf8_lossy(r.name()).into_owned(),
-                len: r.length(),
-                offset: r.position(),
-                line_bases: r.line_base_count().get(),
-                line_width: r.line_width().get(),
-            })
-            .collect();
+        let layouts = fai;
         layout::check_unique(&layouts).with_context(|| format!("FASTA {}", path.display()))?;
         let fai_path = crate::output::suffixed(path, "fai");
         layout::check_index(&layouts, data_len).map_err(|e| index::rebuild_hint(&fai_path, path, e))?;
@@ -144,6 +145,8 @@ impl Genome {
     /// as stored (case kept), with N for every position outside the contig.
     pub fn fetch_padded(&mut self, id: ContigId, start: i64, end: i64, out: &mut Vec<u8>) -> Result<()> {
         out.clear();
+        // one allocation of the final size: the bases arrive a line at a time
+        out.reserve_exact((end - start).max(0) as usize);
         let len = self.contigs[id].len as i64;
         let (lo, hi) = (start.clamp(0, len), end.clamp(0, len));
         out.resize((lo - start).max(0) as usize, b'N');

@@ -2,9 +2,17 @@
 //! unknown) drawn on stderr only when stderr is a TTY and `--quiet` is not given.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// No progress bar anywhere in this process (`-q`), also where no flag is passed down.
+pub fn quiet_all() {
+    QUIET.store(true, Ordering::Relaxed);
+}
 
 pub struct Progress {
     bar: ProgressBar,
@@ -12,7 +20,7 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(quiet: bool, total: Option<u64>, unit: &str) -> Self {
-        let visible = !quiet && std::io::stderr().is_terminal();
+        let visible = !quiet && !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal();
         let bar = match total {
             Some(n) => ProgressBar::new(n).with_style(
                 ProgressStyle::with_template(&format!("{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {unit} ({{per_sec}}, eta {{eta}})"))

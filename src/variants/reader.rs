@@ -117,7 +117,7 @@ impl VariantReader {
             return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body, max_record, records: 0 });
         }
         let (header_lines, line_no) = read_text_header(&mut reader, path)?;
-        let header = (header_lines.join("\n") + "\n").parse::<vcf::Header>().map_err(|e| anyhow::anyhow!("{}: invalid VCF header: {e}", path.display()))?;
+        let header = lenient_header(&header_lines, path)?;
         let body = Body::Text { lines: reader, line_no };
         Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body, max_record, records: 0 })
     }
@@ -205,7 +205,7 @@ impl VariantReader {
             Body::Bcf { reader } => {
                 self.records += 1;
                 let Some(record) = read_bcf(reader, self.max_record, path, self.records)? else { return Ok(None) };
-                parse_at(bcf_line(&self.header, &record, path)?, None, path).map(Some)
+                parse_at(bcf_line(&self.header, &record, path, self.records)?, None, path).map(Some)
             }
             Body::Indexed(ix) => ix.next(&self.header, path),
         }
@@ -238,17 +238,18 @@ fn read_bcf<R: BufRead>(reader: &mut bcf::io::Reader<R>, max_record: u64, path: 
     Ok((read > 0).then_some(record))
 }
 
-/// A BCF record as a VCF text line.
-fn bcf_line(header: &vcf::Header, record: &bcf::Record, path: &Path) -> Result<String> {
+/// A BCF record (number `n`, 0 when unknown) as a VCF text line.
+fn bcf_line(header: &vcf::Header, record: &bcf::Record, path: &Path, n: u64) -> Result<String> {
+    let which = if n > 0 { format!("BCF record {n}") } else { "a BCF record".into() };
     use vcf::variant::io::Write as _;
     let mut writer = vcf::io::Writer::new(Vec::with_capacity(256));
     crate::input::contain(|| Ok(writer.write_variant_record(header, record)?))
-        .map_err(|e| anyhow::anyhow!("{}: cannot render a BCF record as VCF (corrupt record?): {e:#}", path.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: cannot render {which} as VCF (corrupt record?): {e:#}", path.display()))?;
     let mut bytes = writer.into_inner();
     while bytes.last() == Some(&b'\n') {
         bytes.pop();
     }
-    String::from_utf8(bytes).with_context(|| format!("{}: a BCF record is not UTF-8", path.display()))
+    String::from_utf8(bytes).with_context(|| format!("{}: {which} is not UTF-8", path.display()))
 }
 
 fn render_header(header: &vcf::Header) -> Result<Vec<String>> {
@@ -268,6 +269,50 @@ fn read_line(reader: &mut dyn BufRead, path: &Path, line_no: u64) -> Result<Opti
         line.pop();
     }
     Ok(Some(line))
+}
+
+/// Header lines that noodles parses into the header xpresso uses: the definitions it reads
+/// (INFO, FORMAT, FILTER, ALT, contig), the first of each ID (bcftools keeps the first of a
+/// duplicate too), `##fileformat` and `#CHROM`.
+const PARSED_KEYS: [&str; 5] = ["##INFO=", "##FORMAT=", "##FILTER=", "##ALT=", "##contig="];
+
+/// Parses a VCF text header as bcftools reads it: other `##` lines (tool command lines such
+/// as GATK's repeated `##GATKCommandLine=<ID=ApplyRecalibration,...>`, free text, unknown
+/// structured lines) are not parsed here; they stay in the output header unchanged. A line
+/// that is refused is named by its line number.
+fn lenient_header(lines: &[String], path: &Path) -> Result<vcf::Header> {
+    let mut seen = std::collections::HashSet::new();
+    let kept: Vec<(usize, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            if *i == 0 || l.starts_with("#CHROM") {
+                return true;
+            }
+            let Some(key) = PARSED_KEYS.iter().find(|k| l.starts_with(**k)) else { return false };
+            let id = l.split_once("ID=").map(|(_, rest)| rest.split([',', '>']).next().unwrap_or("")).unwrap_or("");
+            let first = seen.insert((*key, id.to_string()));
+            if !first {
+                log::debug!("{}:{}: duplicate {key}{id} header line: the first one is used", path.display(), i + 1);
+            }
+            first
+        })
+        .map(|(i, l)| (i, l.as_str()))
+        .collect();
+    let text: String = kept.iter().flat_map(|(_, l)| [*l, "\n"]).collect();
+    text.parse::<vcf::Header>().map_err(|e| {
+        // name the first line noodles refuses: parse a growing prefix (only on this error path)
+        let mut prefix = String::new();
+        for (i, l) in &kept {
+            prefix.push_str(l);
+            prefix.push('\n');
+            let probe = if l.starts_with("#CHROM") { prefix.clone() } else { format!("{prefix}{}\n", lines[lines.len() - 1]) };
+            if probe.parse::<vcf::Header>().is_err() {
+                return anyhow::anyhow!("{}:{}: invalid VCF header line ({e}): {}", path.display(), i + 1, crate::input::shorten(l, 120));
+            }
+        }
+        anyhow::anyhow!("{}: invalid VCF header: {e}", path.display())
+    })
 }
 
 /// The `#` lines up to and including `#CHROM`; returns them and the number of lines read.
@@ -386,7 +431,7 @@ impl Indexed {
             }
             Source::Bcf(r) => {
                 let Some(record) = read_bcf(r, self.max_record, path, 0)? else { return Ok(None) };
-                bcf_line(header, &record, path)?
+                bcf_line(header, &record, path, 0)?
             }
         };
         parse_at(line, None, path).map(Some)
