@@ -175,7 +175,8 @@ fn outputs_gz_tracks_and_thread_independence() {
     let mut sorted = starts.clone();
     sorted.sort();
     assert_eq!(starts, sorted, "BED sorted by chrom then start");
-    assert_eq!(bed_lines[0].split('\t').collect::<Vec<_>>()[..4], ["1", "100", "101", "G3"]);
+    // the GTF says `1`, the genome `chr1`: every output names it as the genome does
+    assert_eq!(bed_lines[0].split('\t').collect::<Vec<_>>()[..4], ["chr1", "100", "101", "G3"]);
     let bedgraph = std::fs::read_to_string(&bg).unwrap();
     assert_eq!(bedgraph.lines().count(), 5);
     // the bigWig holds the bedGraph's values, under the FASTA's chromosome names and sizes

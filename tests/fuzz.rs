@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -180,12 +180,7 @@ fn seed_vcf() -> Vec<u8> {
 
 /// The shared BCF, both gzip layers removed (raw BCF bytes), or None without the data.
 fn seed_bcf() -> Option<Vec<u8>> {
-    let bytes = std::fs::read(shared().join("data/variants/ref.bcf.gz")).ok()?;
-    let mut raw = Vec::new();
-    flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut raw).ok()?;
-    let mut bcf = Vec::new();
-    flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut bcf).ok()?;
-    assert!(bcf.starts_with(b"BCF\x02"));
+    let mut bcf = common::shared_bcf()?;
     bcf.truncate(60_000); // the header and a few hundred records
     Some(bcf)
 }

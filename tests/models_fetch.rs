@@ -63,12 +63,16 @@ fn xpresso_with_cache(cache: &PathBuf, args: &[&str]) -> (std::process::ExitStat
 fn fetch_verifies_and_caches_then_names_resolve() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");
-    // before fetching, a name says how to get it
+    // the published models are built in: a name works offline, with nothing in the cache,
+    // and gives the prediction of the file itself
     let fa = dir.path().join("x.fa");
     std::fs::write(&fa, ">chr1\nACGT\n").unwrap();
-    let (status, _, stderr) = xpresso_with_cache(&cache, &["predict", "--fasta", &fa.to_string_lossy(), "-m", "human"]);
-    assert_eq!(status.code(), Some(3), "a model not yet fetched is an input error");
-    assert!(stderr.contains("xpresso models fetch human"), "{stderr}");
+    let (status, builtin, stderr) = xpresso_with_cache(&cache, &["predict", "-q", "--fasta", &fa.to_string_lossy(), "-m", "human"]);
+    assert!(status.success(), "{stderr}");
+    assert!(!cache.exists(), "nothing downloaded");
+    let (_, from_file, _) = xpresso_with_cache(&cache, &["predict", "-q", "--fasta", &fa.to_string_lossy(), "-m", &human_model().to_string_lossy()]);
+    assert_eq!(builtin.lines().last(), from_file.lines().last());
+    assert!(builtin.contains("model=human (built in: human_trainepoch.11-0.426.h5, sha256 15a38364"), "{builtin}");
 
     let url = serve(2, Mode::Serve);
     let (status, _, stderr) = xpresso_with_cache(&cache, &["models", "fetch", "human", "--url", &url]);
@@ -82,10 +86,23 @@ fn fetch_verifies_and_caches_then_names_resolve() {
     assert!(stdout.lines().any(|l| l.starts_with("human\tok\t")), "{stdout}");
     assert!(stdout.lines().any(|l| l.starts_with("mouse\tok\t")), "{stdout}");
 
-    // the name now resolves: predict a centred short sequence with `-m human`
-    let (status, stdout, stderr) = xpresso_with_cache(&cache, &["predict", "-q", "--fasta", &fa.to_string_lossy(), "-m", "human"]);
+    // file:// sources work too (a mirror on a shared disk)
+    let mirror = format!("file://{}", human_model().parent().unwrap().display());
+    let (status, _, stderr) = xpresso_with_cache(&cache, &["models", "fetch", "human", "--force", "--url", &mirror]);
     assert!(status.success(), "{stderr}");
-    assert!(stdout.lines().last().unwrap().starts_with("chr1\t4\t"), "{stdout}");
+    assert_eq!(std::fs::read(&cached).unwrap(), std::fs::read(human_model()).unwrap());
+    assert!(builtin.lines().last().unwrap().starts_with("chr1\t4\t"), "{builtin}");
+}
+
+/// The built-in copies are the published files, byte for byte (their sha256 as listed).
+#[test]
+fn built_in_models_are_the_published_files() {
+    for m in xpresso::model::registry::KNOWN_MODELS {
+        use sha2::Digest;
+        let digest: String = sha2::Sha256::digest(m.bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(digest, m.sha256, "{}", m.name);
+    }
+    assert_eq!(xpresso::model::registry::KNOWN_MODELS[0].bytes, &std::fs::read(human_model()).unwrap()[..]);
 }
 
 #[test]

@@ -95,12 +95,12 @@ fn annotate_chrom_and_region_keep_the_tsss_there() {
             .cloned()
             .collect()
     };
-    // the genome says chr2, the GTF 2: either name works
+    // the genome says chr2, the GTF 2: either name works, and outputs say chr2 (the genome's)
     for name in ["chr2", "2"] {
-        assert_eq!(rows(&run(&f, &["annotate", "--chrom", name], "c.tsv")), on("2", 0, u64::MAX));
+        assert_eq!(rows(&run(&f, &["annotate", "--chrom", name], "c.tsv")), on("chr2", 0, u64::MAX));
     }
     let region = rows(&run(&f, &["annotate", "--region", "chr3:8,000-22,000"], "r.tsv"));
-    assert_eq!(region, on("3", 8_000, 22_000));
+    assert_eq!(region, on("chr3", 8_000, 22_000));
     assert_eq!(region.len(), 3, "both ends of the region are inside it");
     // a shard counts the TSSs first: standard input cannot be read twice
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_xpresso"))

@@ -162,7 +162,12 @@ fn run(f: &Fixture, vcf: &str, extra: &[&str]) -> (String, String, String) {
     all.extend_from_slice(extra);
     let (status, _, stderr) = xpresso(&all);
     assert!(status.success(), "{stderr}");
-    (std::fs::read_to_string(&out_vcf).unwrap(), std::fs::read_to_string(&out_tsv).unwrap(), stderr)
+    (std::fs::read_to_string(&out_vcf).unwrap(), table(&std::fs::read_to_string(&out_tsv).unwrap()), stderr)
+}
+
+/// A TSV without its `##` lines (provenance, units): the header row, then the rows.
+fn table(tsv: &str) -> String {
+    tsv.lines().filter(|l| !l.starts_with("##")).flat_map(|l| [l, "\n"]).collect()
 }
 
 type Key = (String, String, String); // (vcf id, alt, gene id)

@@ -129,7 +129,9 @@ fn snakemake_workflow_runs_and_its_gathered_outputs_equal_plain_runs() {
     assert!(body.iter().filter(|l| l.contains("XPRESSO=")).count() >= 4, "scored records");
     assert_eq!(body, bcftools_body(&one_vcf));
     assert!(res.join("variants/scored.vcf.gz.csi").exists());
-    assert_eq!(std::fs::read_to_string(res.join("variants/scored.tsv")).unwrap(), std::fs::read_to_string(&one_tsv).unwrap());
+    // the same table; the `##xpresso` provenance line names each run's own command
+    let table = |p: &Path| std::fs::read_to_string(p).unwrap().lines().filter(|l| !l.starts_with("##xpresso")).map(String::from).collect::<Vec<_>>();
+    assert_eq!(table(&res.join("variants/scored.tsv")), table(&one_tsv));
 
     // every job logged to a file; shard files were temporary
     for log in ["annotate/1.log", "annotate/3.log", "scan/ZDHHC8.log", "score_variants/2.log", "score_variants/gather.log"] {

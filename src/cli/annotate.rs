@@ -75,7 +75,7 @@ pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
         predictor: model.as_ref(),
         batch_size: args.model.batch_size,
         quiet,
-        provenance: provenance(&model_path),
+        provenance: provenance(&model_path, &args.features),
     };
     let outputs = AnnotateOutputs { tsv: args.output, bed: args.bed, bedgraph: args.bedgraph, bigwig: args.bigwig };
     let summary = annotate.run(&outputs)?;

@@ -10,7 +10,7 @@ use crate::input::OrInput;
 use crate::features::{FeatureJoin, FeatureTable, MissingFeatures};
 use crate::pipeline::tss_windows::{FeatureKey, TssSource};
 use crate::model::backend::{self, Backend};
-use crate::model::{registry, Predictor, Weights};
+use crate::model::{registry, Predictor};
 use crate::pipeline::DEFAULT_BATCH;
 use crate::genome::Genome;
 use crate::output::guard::Named;
@@ -20,8 +20,8 @@ use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Model")]
 pub struct ModelArgs {
-    /// Model: a Keras .h5 path, or `human` / `mouse` for a published model fetched into the
-    /// cache with `xpresso models fetch`.
+    /// Model: `human` or `mouse` (the published models, built in: no download needed), or a
+    /// Keras .h5 path.
     #[arg(short, long, default_value = "human", value_name = "NAME|PATH")]
     pub model: String,
 
@@ -63,11 +63,16 @@ impl ModelArgs {
         if path.exists() { vec![Named::new("--model", path)] } else { Vec::new() }
     }
 
-    /// Resolves and loads the model on its device; returns it with the file it came from.
-    pub fn load(&self) -> Result<(Box<dyn Predictor>, PathBuf)> {
-        let path = registry::resolve(&self.model).input()?;
-        let weights = Weights::from_h5(&path).input()?;
-        Ok((backend::load(weights, &self.device, self.backend)?, path))
+    /// Resolves and loads the model on its device; returns it with the label provenance lines use.
+    pub fn load(&self) -> Result<(Box<dyn Predictor>, String)> {
+        if self.backend == Backend::Torch && !cfg!(feature = "torch") {
+            return Err(super::usage_error(
+                "--backend torch needs a build with the `torch` feature (libtorch): `cargo install --features torch`; this one has the native backend only",
+            ));
+        }
+        let source = registry::resolve(&self.model).input()?;
+        let weights = source.weights().input()?;
+        Ok((backend::load(weights, &self.device, self.backend)?, source.label()))
     }
 }
 
@@ -104,15 +109,21 @@ pub fn genome_inputs(flag: &str, path: &std::path::Path) -> Vec<Named> {
     v
 }
 
-/// The `##` provenance line written at the top of outputs.
-pub fn provenance(model: &std::path::Path) -> Vec<String> {
+/// The `##` lines at the top of every TSV: where it came from, and what its numbers are.
+pub fn provenance(model: &str, features: &FeatureArgs) -> Vec<String> {
     let command: Vec<String> = std::env::args().collect();
-    vec![format!(
-        "xpresso {} model={} command={}",
-        env!("CARGO_PKG_VERSION"),
-        model.display(),
-        command.join(" ")
-    )]
+    let features = match &features.features {
+        Some(path) => format!("features: the 6 half-life features from {} (missing rows: {:?})", path.display(), features.missing_features),
+        None => "features: zeros for the 6 half-life features (the training mean; no --features)".to_string(),
+    };
+    vec![
+        format!("xpresso {} model={model} command={}", env!("CARGO_PKG_VERSION"), command.join(" ")),
+        "prediction: the model's output for the 10.5 kb window (7 kb upstream, TSS at index 7000, 3.5 kb downstream), \
+         in the unit of its training labels: z-scored log10(expression + 0.1)"
+            .to_string(),
+        features,
+        "chrom: as named in the genome FASTA".to_string(),
+    ]
 }
 
 /// Where TSSs come from (a GTF or a TSS BED) and which ones, shared by annotate and ism.

@@ -97,7 +97,7 @@ pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
         range: args.range.unwrap_or_else(TssRange::whole),
         batch_size: args.model.batch_size,
         quiet,
-        provenance: provenance(&model_path),
+        provenance: provenance(&model_path, &args.features),
     };
     let outputs = IsmOutputs { tsv: args.output.clone(), npy_dir: args.npy.clone(), bedgraph: args.bedgraph.clone(), bigwig: args.bigwig.clone() };
     let features = args.features.join()?;

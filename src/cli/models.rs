@@ -15,11 +15,13 @@ pub struct ModelsArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ModelsCommand {
-    /// Download a published model into the cache, verify its sha256, write it atomically.
+    /// Download a published model's .h5 into the cache (for other tools: xpresso has both
+    /// built in), verify its sha256, write it atomically.
     Fetch {
         /// `human` (median human expression) or `mouse`.
         name: String,
-        /// Base URL the file name is appended to (a mirror); default: the paper's repository.
+        /// Base URL the file name is appended to: a mirror, or `file:///DIR` for a local copy;
+        /// default: the paper's repository.
         #[arg(long, env = "XPRESSO_MODEL_URL", default_value = registry::DEFAULT_BASE_URL)]
         url: String,
         /// Download again even if a verified copy is cached.
@@ -44,6 +46,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
                 writeln!(out, "{name}\t{state}\t{}", path.display())?;
             }
             out.flush()?;
+            log::info!("both published models are built in (`--model human|mouse` needs no download); the cache holds copies for other tools");
         }
     }
     Ok(())

@@ -43,7 +43,7 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
         predictor: model.as_ref(),
         batch_size: args.model.batch_size,
         quiet,
-        provenance: provenance(&model_path),
+        provenance: provenance(&model_path, &args.features),
     };
     super::report_warnings(&predict.run(&args.output)?, quiet);
     Ok(())

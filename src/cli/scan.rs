@@ -63,6 +63,13 @@ impl ScanArgs {
 }
 
 pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {
+    for (flag, p) in [("-o", Some(&args.output)), ("--bigwig", args.bigwig.as_ref())] {
+        if p.is_some_and(|p| p.as_os_str() == "-") {
+            return Err(super::usage_error(format!(
+                "scan {flag} takes a PREFIX: it writes one file per strand (PREFIX.plus.bedGraph, PREFIX.minus.bedGraph), so `-` (stdout) cannot hold them"
+            )));
+        }
+    }
     let (model, _) = args.model.load()?;
     let mut genome = Genome::open(&args.genome)?;
     let scan = Scan {

@@ -92,9 +92,10 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         quiet,
         region,
         shard: args.select.shard,
+        tsv_notes: super::args::provenance(&model_path, &args.features),
         provenance: vec![
             format!("xpressoVersion={}", env!("CARGO_PKG_VERSION")),
-            format!("xpressoModel={}", model_path.display()),
+            format!("xpressoModel={model_path}"),
             format!("xpressoCommand={}", command.join(" ")),
         ],
     };

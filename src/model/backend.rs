@@ -41,8 +41,9 @@ fn torch(weights: Weights, device: &str) -> Result<Box<dyn Predictor>> {
 
 #[cfg(not(feature = "torch"))]
 fn torch(_weights: Weights, device: &str) -> Result<Box<dyn Predictor>> {
+    let what = if device == "cpu" { "--backend torch".to_string() } else { format!("device '{device}'") };
     bail!(
-        "device '{device}' needs the libtorch backend, and this xpresso was built without it; \
+        "{what} needs the libtorch backend (the `torch` feature), and this xpresso was built without it; \
          rebuild with `cargo install --features torch` (see docs/performance.md)"
     )
 }

@@ -1,5 +1,7 @@
-//! Where model files come from: `--model` is a path, or a name (`human`, `mouse`) that
-//! resolves to the user's cache directory, filled by `xpresso models fetch`.
+//! Where models come from: `--model` is a path to a Keras `.h5`, or the name of a published
+//! model (`human`, `mouse`), which is built into the binary (models/README.md: MIT, the
+//! paper's repository, sha256 checked in a test), so it works offline. `xpresso models
+//! fetch` still downloads the files into the cache, for other tools or from a mirror.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -8,11 +10,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 
-/// A published model: its name on the command line, file name and checksum.
+/// A published model: its name on the command line, file name, checksum and bytes.
 pub struct KnownModel {
     pub name: &'static str,
     pub file: &'static str,
     pub sha256: &'static str,
+    /// The `.h5` file itself, built in (models/ in the repository).
+    pub bytes: &'static [u8],
 }
 
 /// The two models of the paper (public repository vagarwal87/Xpresso, folder Fig5_S5, MIT).
@@ -21,11 +25,13 @@ pub const KNOWN_MODELS: [KnownModel; 2] = [
         name: "human",
         file: "human_trainepoch.11-0.426.h5",
         sha256: "15a383648008df5f843ec8651e78be5faf82609c88fb068da890aa7a89387bb0",
+        bytes: include_bytes!("../../models/human_trainepoch.11-0.426.h5"),
     },
     KnownModel {
         name: "mouse",
         file: "mouse_trainepoch.05-0.278.h5",
         sha256: "e2a48e994aa6e6d9c619ba2865cd76804433d63620f8f82b044389ea78239d37",
+        bytes: include_bytes!("../../models/mouse_trainepoch.05-0.278.h5"),
     },
 ];
 
@@ -47,24 +53,40 @@ pub fn cache_dir() -> Result<PathBuf> {
     Ok(base.join("xpresso").join("models"))
 }
 
-/// Turns `--model` (a path or a known name) into a file path that exists.
-pub fn resolve(spec: &str) -> Result<PathBuf> {
-    if let Some(model) = known(spec) {
-        let path = cache_dir()?.join(model.file);
-        if !path.exists() {
-            bail!(
-                "model '{spec}' is not in the cache ({}); run `xpresso models fetch {spec}` first, \
-                 or pass --model PATH.h5",
-                path.display()
-            );
+/// What `--model` names: a published model built in, or a file.
+pub enum ModelSource {
+    BuiltIn(&'static KnownModel),
+    File(PathBuf),
+}
+
+impl ModelSource {
+    /// How outputs' provenance lines name the model.
+    pub fn label(&self) -> String {
+        match self {
+            ModelSource::BuiltIn(m) => format!("{} (built in: {}, sha256 {})", m.name, m.file, m.sha256),
+            ModelSource::File(p) => p.display().to_string(),
         }
-        return Ok(path);
+    }
+
+    /// Reads the weights.
+    pub fn weights(&self) -> Result<super::Weights> {
+        match self {
+            ModelSource::BuiltIn(m) => super::Weights::from_h5_bytes(m.bytes, m.name),
+            ModelSource::File(p) => super::Weights::from_h5(p),
+        }
+    }
+}
+
+/// Turns `--model` (a known name or a path) into where the model comes from; a path must exist.
+pub fn resolve(spec: &str) -> Result<ModelSource> {
+    if let Some(model) = known(spec) {
+        return Ok(ModelSource::BuiltIn(model));
     }
     let path = PathBuf::from(spec);
     if !path.exists() {
-        bail!("model file {spec} does not exist (known names: human, mouse)");
+        bail!("model file {spec} does not exist (built-in models: human, mouse)");
     }
-    Ok(path)
+    Ok(ModelSource::File(path))
 }
 
 /// Downloads a published model into the cache, checks its sha256 and renames it into place,
@@ -78,10 +100,16 @@ pub fn fetch(name: &str, base_url: &str, force: bool) -> Result<PathBuf> {
     }
     fs::create_dir_all(&dir).with_context(|| format!("cannot create cache directory {}", dir.display()))?;
     let url = format!("{}/{}", base_url.trim_end_matches('/'), model.file);
-    let mut response = ureq::get(&url).call().with_context(|| format!("cannot download {url}"))?;
+    let offline = "the published models are built into xpresso (`--model human|mouse` works offline); \
+                   to copy one from elsewhere use --url file:///DIR or a mirror";
+    let mut reader: Box<dyn Read> = if let Some(local) = url.strip_prefix("file://") {
+        Box::new(fs::File::open(local).with_context(|| format!("cannot open {local}"))?)
+    } else {
+        let response = ureq::get(&url).call().with_context(|| format!("cannot download {url} ({offline})"))?;
+        Box::new(response.into_body().into_reader())
+    };
     let mut tmp = tempfile::Builder::new().permissions(crate::output::default_permissions()).tempfile_in(&dir)?;
     let mut hasher = Sha256::new();
-    let mut reader = response.body_mut().as_reader();
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = reader.read(&mut buf).with_context(|| format!("download of {url} broke off"))?;

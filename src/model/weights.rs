@@ -39,23 +39,34 @@ impl Weights {
     }
 
     fn read_h5(path: &Path) -> Result<Self> {
-        let shown = path.display();
+        let shown = path.display().to_string();
         if !path.exists() {
             bail!("model file {shown} does not exist");
         }
         let file = Hdf5File::open(path).map_err(|e| {
             anyhow::anyhow!("model file {shown} is not a readable HDF5 file ({e}); is it truncated?")
         })?;
+        let len = std::fs::metadata(path)?.len();
+        Self::read_file(&file, len, &format!("model file {shown}"), path.to_path_buf())
+    }
+
+    /// Reads a model held in memory (the published models built into the binary); `label`
+    /// names it in messages and provenance.
+    pub fn from_h5_bytes(bytes: &[u8], label: &str) -> Result<Self> {
+        crate::input::contain(|| {
+            let file = Hdf5File::from_bytes(bytes).map_err(|e| anyhow::anyhow!("model {label} is not readable HDF5 ({e})"))?;
+            Self::read_file(&file, bytes.len() as u64, &format!("model {label}"), PathBuf::from(label))
+        })
+    }
+
+    fn read_file(file: &Hdf5File, actual_len: u64, shown: &str, source: PathBuf) -> Result<Self> {
         let expected_len = file.superblock().base_address + file.superblock().eof_address;
-        let actual_len = std::fs::metadata(path)?.len();
         if actual_len < expected_len {
-            bail!("model file {shown} is truncated: {actual_len} bytes, its HDF5 superblock says {expected_len}");
+            bail!("{shown} is truncated: {actual_len} bytes, its HDF5 superblock says {expected_len}");
         }
         let mut tensors = Vec::with_capacity(TENSORS.len());
         for (layer, name, shape) in TENSORS {
-            tensors.push(read_tensor(&file, layer, name, shape).with_context(|| {
-                format!("model file {shown} does not hold the Xpresso architecture")
-            })?);
+            tensors.push(read_tensor(file, layer, name, shape).with_context(|| format!("{shown} does not hold the Xpresso architecture"))?);
         }
         let mut it = tensors.into_iter();
         let mut next = || it.next().expect("one tensor per TENSORS entry");
@@ -70,7 +81,7 @@ impl Weights {
             dense2_bias: next(),
             dense3_kernel: next(),
             dense3_bias: next(),
-            source: path.to_path_buf(),
+            source,
         })
     }
 }

@@ -38,14 +38,22 @@ pub enum Combine {
     Max,
 }
 
-/// Writes BED6 (chrom, pos, pos+1, name, value as the score, strand), sorted.
+/// Writes BED6+1, sorted: chrom, pos, pos+1, name, score, strand, prediction. The score is
+/// the integer 0-1000 that UCSC requires (it shades the items): the prediction mapped
+/// linearly from [-2.5, 2.5] (z-scores) onto [0, 1000], clamped. The prediction itself is
+/// the 7th column, described by `docs/xpresso_tss.as` (`bedToBigBed -type=bed6+1 -as=...`).
 pub fn write_bed(path: &Path, points: &mut [TrackPoint]) -> Result<()> {
     points.sort_by(|a, b| (a.chrom.as_str(), a.pos, a.strand.as_char()).cmp(&(b.chrom.as_str(), b.pos, b.strand.as_char())));
     let mut out = Output::create(path)?;
     for p in points.iter() {
-        writeln!(out, "{}\t{}\t{}\t{}\t{:.6}\t{}", p.chrom, p.pos, p.pos + 1, p.name, p.value, p.strand)?;
+        writeln!(out, "{}\t{}\t{}\t{}\t{}\t{}\t{:.6}", p.chrom, p.pos, p.pos + 1, p.name, bed_score(p.value), p.strand, p.value)?;
     }
     out.finish()
+}
+
+/// A prediction as a UCSC BED score (0-1000): -2.5 -> 0, 0 -> 500, 2.5 -> 1000, clamped.
+pub fn bed_score(prediction: f32) -> u32 {
+    ((prediction + 2.5) / 5.0 * 1000.0).round().clamp(0.0, 1000.0) as u32
 }
 
 /// Sorts by (chrom, pos) and combines values on the same base, so intervals never overlap.

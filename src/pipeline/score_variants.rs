@@ -35,6 +35,8 @@ pub struct ScoreVariants<'a> {
     pub quiet: bool,
     /// `##` lines for the VCF header (without the `##`).
     pub provenance: Vec<String>,
+    /// `##` lines of the TSV (provenance and units).
+    pub tsv_notes: Vec<String>,
     /// Only records overlapping this region.
     pub region: Option<PlacedRegion>,
     /// Only this shard's group of the TSS windows' regions (needs an indexed VCF).
@@ -119,6 +121,10 @@ impl ScoreVariants<'_> {
         }
         let mut tsv = outputs.tsv.as_deref().map(Output::create).transpose()?;
         if let (Some(t), true) = (&mut tsv, Shard::writes_header(self.shard)) {
+            for line in &self.tsv_notes {
+                writeln!(t, "##{line}")?;
+            }
+            writeln!(t, "##ref_prediction, alt_prediction: the model's output for the reference and the ALT window; delta = alt - ref")?;
             writeln!(t, "{}", tsv_out::HEADER)?;
         }
         let progress = Progress::new(self.quiet, None, "records");

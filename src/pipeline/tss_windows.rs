@@ -78,8 +78,11 @@ impl<'g> TssWindows<'g> {
 
     /// The job of one TSS, or `Ok(None)` when it is skipped (chromosome absent, features
     /// missing under `skip`).
-    pub fn job(&mut self, tss: Tss) -> Result<Option<Job<Tss>>> {
+    /// The TSS comes back named as the genome names its chromosome: every output of a run
+    /// uses the FASTA's names (docs/annotate.md, "Chromosome names"), so tracks load against it.
+    pub fn job(&mut self, mut tss: Tss) -> Result<Option<Job<Tss>>> {
         let Some((contig, features)) = self.place(&tss)? else { return Ok(None) };
+        tss.chrom.clone_from(&self.genome.contig(contig).name);
         let mut window = Vec::new();
         window::cut(self.genome, contig, tss.pos, tss.strand, &mut window).input()?;
         Ok(Some(Job { meta: tss, window, features }))

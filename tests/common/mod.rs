@@ -163,3 +163,19 @@ pub fn grch37_chr22(dest: &Path) {
     let piece = read_piece(&shared().join("data/genome/GRCh37_22_20-21M.fa"));
     place_piece(dest, "chr22", 51_304_566, 20_000_000, &piece);
 }
+
+/// The shared `ref.bcf.gz` with both gzip layers removed (raw BCF bytes), or None (with a
+/// note) when the shared data are not there.
+pub fn shared_bcf() -> Option<Vec<u8>> {
+    use std::io::Read;
+    let Ok(bytes) = std::fs::read(shared().join("data/variants/ref.bcf.gz")) else {
+        eprintln!("skipped: no shared BCF at {}", shared().display());
+        return None;
+    };
+    let mut layer = Vec::new();
+    flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut layer).ok()?;
+    let mut bcf = Vec::new();
+    flate2::read::MultiGzDecoder::new(&layer[..]).read_to_end(&mut bcf).ok()?;
+    assert!(bcf.starts_with(b"BCF\x02"));
+    Some(bcf)
+}
