@@ -330,7 +330,7 @@ fn the_binary_survives_mutated_inputs() {
                 std::fs::write(root.join(name), mutate(&seed, &edits)).unwrap();
                 let _ = std::fs::remove_file(root.join("g.fa.fai"));
                 let cmd = format!(
-                    "ulimit -v 2097152; exec '{}' -q -t 2 {} -m '{model}' -o o.tsv",
+                    "ulimit -v 2097152; exec '{}' {} -q -t 2 -m '{model}' -o o.tsv",
                     env!("CARGO_BIN_EXE_xpresso"),
                     args.join(" ")
                 );

@@ -42,7 +42,9 @@ fn the_readme_run_command_works_on_a_fresh_copy() {
         .env("CARGO_TARGET_DIR", repo.join("target/readme-install"))
         .env_remove("XPRESSO_CACHE_DIR")
         .env("HOME", root.path()) // no model cache: the models are built in
+        // the toolchain and crates stay where they are (rustup and cargo find them from HOME)
         .env("CARGO_HOME", std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{}/.cargo", std::env::var("HOME").unwrap())))
+        .env("RUSTUP_HOME", std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{}/.rustup", std::env::var("HOME").unwrap())))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

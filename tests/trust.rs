@@ -379,7 +379,7 @@ fn out_of_range_values_are_usage_errors() {
     let c = Case::new();
     let (g, gtf) = (c.p("g.fa"), c.p("ok.gtf"));
     for (args, needle) in [
-        (vec!["-t", "100000", "annotate", "--genome", &g, "--gtf", &gtf], "0 (one per core) to 1024"),
+        (vec!["annotate", "-t", "100000", "--genome", &g, "--gtf", &gtf], "0 (one per core) to 1024"),
         (vec!["annotate", "--genome", &g, "--gtf", &gtf, "--batch-size", "0"], "from 1 to 65536"),
         (vec!["annotate", "--genome", &g, "--gtf", &gtf, "--device", "gpu7"], "cuda:N"),
         (vec!["scan", "--genome", &g, "--region", "chr1:18446744073709551610-18446744073709551615", "-o", "s"], "at most"),

@@ -48,6 +48,9 @@ pub struct AnnotateArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: super::args::RunArgs,
 }
 
 impl AnnotateArgs {

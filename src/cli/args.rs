@@ -16,6 +16,34 @@ use crate::genome::Genome;
 use crate::output::guard::Named;
 use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 
+/// Options of every subcommand that runs the model: threads, quiet, verbose.
+#[derive(Args, Debug, Clone, Copy, Default)]
+#[command(next_help_heading = "Run")]
+pub struct RunArgs {
+    /// Worker threads for the model, 0-1024 (0 = one per core).
+    #[arg(short = 't', long, default_value_t = 0, value_name = "N", value_parser = threads)]
+    pub threads: usize,
+
+    /// No progress bar; the end-of-run warnings joined into one line (errors still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// More messages on stderr: -v adds what each step found (debug), -vv everything (trace).
+    /// XPRESSO_LOG (e.g. `debug`, `xpresso::variants=trace`) overrides -v/-q.
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+}
+
+/// Most threads -t takes: more only wait on each other (and 100,000 would take minutes to start).
+const MAX_THREADS: usize = 1024;
+
+fn threads(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(format!("'{s}': expected a whole number of threads from 0 (one per core) to {MAX_THREADS}")),
+    }
+}
+
 /// Which model to run and how.
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Model")]

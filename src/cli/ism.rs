@@ -69,6 +69,9 @@ pub struct IsmArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: super::args::RunArgs,
 }
 
 impl IsmArgs {

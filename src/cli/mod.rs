@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::input::InputError;
+use args::RunArgs;
 use crate::output::guard::{self, Named};
 use crate::output::staging;
 
@@ -25,19 +26,6 @@ use crate::output::staging;
 #[derive(Parser, Debug)]
 #[command(name = "xpresso", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// Worker threads for the model, 0-1024 (0 = one per core).
-    #[arg(short = 't', long, global = true, default_value_t = 0, value_name = "N", value_parser = threads)]
-    pub threads: usize,
-
-    /// No progress bar and no summary (warnings and errors are still printed).
-    #[arg(short, long, global = true)]
-    pub quiet: bool,
-
-    /// More messages on stderr: -v adds what each step found (debug), -vv everything (trace).
-    /// XPRESSO_LOG (e.g. `debug`, `xpresso::variants=trace`) overrides -v/-q.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
-
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,17 +50,19 @@ pub enum Command {
     Man(completions::ManArgs),
 }
 
-/// Most threads -t takes: more only wait on each other (and 100,000 would take minutes to start).
-const MAX_THREADS: usize = 1024;
-
-fn threads(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n <= MAX_THREADS => Ok(n),
-        _ => Err(format!("'{s}': expected a whole number of threads from 0 (one per core) to {MAX_THREADS}")),
-    }
-}
-
 impl Command {
+    /// The run options of a subcommand that runs the model (models, completions and man have none).
+    fn run_args(&self) -> RunArgs {
+        match self {
+            Command::Annotate(a) => a.run,
+            Command::Predict(a) => a.run,
+            Command::Scan(a) => a.run,
+            Command::Ism(a) => a.run,
+            Command::ScoreVariants(a) => a.run,
+            Command::Models(_) | Command::Completions(_) | Command::Man(_) => RunArgs::default(),
+        }
+    }
+
     /// The files this command reads and writes, to refuse an output that would destroy one.
     fn paths(&self) -> (Vec<Named>, Vec<Named>) {
         match self {
@@ -89,14 +79,15 @@ impl Command {
 /// Parses the command line, runs it, prints any error as one line, returns the exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.quiet, cli.verbose);
-    if cli.quiet {
+    let run_args = cli.command.run_args();
+    init_logging(run_args.quiet, run_args.verbose);
+    if run_args.quiet {
         crate::pipeline::progress::quiet_all();
     }
     crate::input::quiet_contained_panics();
     staging::defer_commits();
     staging::remove_temps_on_signals();
-    let result = run(cli).and_then(|()| staging::commit());
+    let result = run(cli, run_args).and_then(|()| staging::commit());
     if result.is_err() {
         staging::discard();
     }
@@ -170,18 +161,19 @@ fn init_logging(quiet: bool, verbose: u8) {
         .try_init();
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli, run_args: RunArgs) -> anyhow::Result<()> {
     let (inputs, outputs) = cli.command.paths();
     guard::check(&inputs, &outputs).map_err(usage_error)?;
-    if cli.threads > 0 {
-        rayon::ThreadPoolBuilder::new().num_threads(cli.threads).build_global()?;
+    if run_args.threads > 0 {
+        rayon::ThreadPoolBuilder::new().num_threads(run_args.threads).build_global()?;
     }
+    let quiet = run_args.quiet;
     match cli.command {
-        Command::Annotate(a) => annotate::run(a, cli.quiet),
-        Command::Predict(a) => predict::run(a, cli.quiet),
-        Command::Scan(a) => scan::run(a, cli.quiet),
-        Command::Ism(a) => ism::run(a, cli.quiet),
-        Command::ScoreVariants(a) => score_variants::run(a, cli.quiet),
+        Command::Annotate(a) => annotate::run(a, quiet),
+        Command::Predict(a) => predict::run(a, quiet),
+        Command::Scan(a) => scan::run(a, quiet),
+        Command::Ism(a) => ism::run(a, quiet),
+        Command::ScoreVariants(a) => score_variants::run(a, quiet),
         Command::Models(a) => models::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),

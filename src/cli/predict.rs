@@ -25,6 +25,9 @@ pub struct PredictArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: super::args::RunArgs,
 }
 
 impl PredictArgs {

@@ -44,6 +44,9 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: super::args::RunArgs,
 }
 
 fn finite(s: &str) -> Result<f32, String> {

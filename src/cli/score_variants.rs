@@ -58,6 +58,9 @@ pub struct ScoreVariantsArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: super::args::RunArgs,
 }
 
 impl ScoreVariantsArgs {
