@@ -27,6 +27,16 @@ use xpresso::genome::Genome;
 use xpresso::model::Weights;
 use xpresso::variants::reader::VariantReader;
 
+/// Converted plain-gzip genomes (a mutated BGZF file can still be valid gzip) go to a
+/// temporary cache, never the user's.
+fn genome_cache() -> &'static Path {
+    static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    let dir = CACHE.get_or_init(|| tempfile::tempdir().unwrap());
+    // the library reads it from the environment (std's lock guards set_var against std's readers)
+    std::env::set_var("XPRESSO_GENOME_CACHE", dir.path());
+    dir.path()
+}
+
 fn cases() -> u32 {
     std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
 }
@@ -226,6 +236,7 @@ fn binary_parsers_survive_mutation() {
 /// the index mutated under a fixed FASTA.
 #[test]
 fn genome_and_its_indexes_survive_mutation() {
+    genome_cache();
     let n = cases();
     let dir = tempfile::tempdir().unwrap();
     let fasta = seed_fasta();
@@ -304,6 +315,7 @@ fn genome_and_its_indexes_survive_mutation() {
 /// Through the binary: exit 0, 1 or 3, never a panic or an abort, no temp file left.
 #[test]
 fn the_binary_survives_mutated_inputs() {
+    let cache = genome_cache();
     let n = cases().div_ceil(6).max(2);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
@@ -334,7 +346,7 @@ fn the_binary_survives_mutated_inputs() {
                     env!("CARGO_BIN_EXE_xpresso"),
                     args.join(" ")
                 );
-                let out = std::process::Command::new("bash").args(["-c", &cmd]).current_dir(root).output().unwrap();
+                let out = std::process::Command::new("bash").args(["-c", &cmd]).current_dir(root).env("XPRESSO_GENOME_CACHE", cache).output().unwrap();
                 let stderr = String::from_utf8_lossy(&out.stderr);
                 prop_assert!(matches!(out.status.code(), Some(0 | 1 | 3)), "{name} {edits:?}: {:?} {stderr}", out.status);
                 prop_assert!(!stderr.contains("panicked"), "{name} {edits:?}: {stderr}");

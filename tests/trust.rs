@@ -509,3 +509,38 @@ fn bcf_decoder_panics_are_input_errors() {
         c.refused(&ran, 3, &[&c.p("crash.bcf"), "BCF record", "the decoder failed on corrupt data"]);
     }
 }
+
+/// Found by the fuzzer: a BGZF FASTA whose first block lost its `BC` field is still valid
+/// gzip, so it is converted like a plain-gzip download. An error found later must still
+/// name the user's file, not only the converted copy.
+#[test]
+fn errors_on_a_converted_genome_name_the_users_file() {
+    let c = Case::new();
+    let mut text = b">chr1\n".to_vec();
+    for line in random_bases(30_000, 5).chunks(60) {
+        text.extend_from_slice(line);
+        text.push(b'\n');
+    }
+    let mut gz = bgzf(&text, 20_000);
+    gz[12] = b'X'; // the first block's extra subfield is no longer `BC`: plain gzip now
+    std::fs::write(c.p("g2.fa.gz"), &gz).unwrap();
+    let model = human_model().to_string_lossy().into_owned();
+    let cache = c.p("cache");
+    let out = Command::new(env!("CARGO_BIN_EXE_xpresso"))
+        .args(["annotate", "-q", "-m", &model, "--genome", &c.p("g2.fa.gz"), "--gtf", &c.p("ok.gtf"), "-o", "-"])
+        .env("XPRESSO_GENOME_CACHE", &cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // now corrupt the copy's index: the error names both the copy and the user's file
+    let copy_fai = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().ends_with(".bgz.fai")).unwrap();
+    std::fs::write(&copy_fai, "chr1\t30000\t7\t60\t61\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xpresso"))
+        .args(["annotate", "-q", "-m", &model, "--genome", &c.p("g2.fa.gz"), "--gtf", &c.p("ok.gtf"), "-o", &c.p("out.tsv")])
+        .env("XPRESSO_GENOME_CACHE", &cache)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains(&c.p("g2.fa.gz")) && stderr.contains("BGZF copy") && stderr.contains("rebuild the index"), "{stderr}");
+}

@@ -66,6 +66,8 @@ impl Data {
 /// An open, indexed FASTA whose index is checked against it as it is read (see `layout`).
 pub struct Genome {
     path: PathBuf,
+    /// The plain-gzip file the user gave, when `path` is its BGZF copy (see `convert`).
+    source: Option<PathBuf>,
     data: Data,
     /// (uncompressed) size of the FASTA in bytes
     data_len: u64,
@@ -80,19 +82,18 @@ pub struct Genome {
 impl Genome {
     /// Opens `path`, building `.fai` (and `.gzi` for bgzip) beside it when missing.
     pub fn open(path: &Path) -> Result<Self> {
-        Self::open_inner(path).input()
+        if index::detect(path).input()? != Compression::Gzip {
+            return Self::open_inner(path).input();
+        }
+        // a plain-gzip FASTA is read from its BGZF copy; messages name the user's file too
+        let copy = convert::bgzf_copy(path, false).input()?;
+        let mut genome = Self::open_inner(&copy).with_context(|| format!("FASTA {} (read from its BGZF copy)", path.display())).input()?;
+        genome.source = Some(path.to_path_buf());
+        Ok(genome)
     }
 
     fn open_inner(path: &Path) -> Result<Self> {
-        let mut compression = index::detect(path)?;
-        let converted;
-        let path = if compression == Compression::Gzip {
-            converted = convert::bgzf_copy(path, false)?;
-            compression = index::detect(&converted)?;
-            converted.as_path()
-        } else {
-            path
-        };
+        let compression = index::detect(path)?;
         let fai = index::load_or_build_fai(path, compression)?;
         let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
         let (data, data_len) = match compression {
@@ -114,7 +115,7 @@ impl Genome {
         log::debug!("genome {}: {} contigs, {compression:?}", path.display(), contigs.len());
         let by_name = contigs.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let edges_checked = vec![false; layouts.len()];
-        Ok(Genome { path: path.to_path_buf(), data, data_len, layouts, edges_checked, contigs, by_name, raw: Vec::new() })
+        Ok(Genome { path: path.to_path_buf(), source: None, data, data_len, layouts, edges_checked, contigs, by_name, raw: Vec::new() })
     }
 
     pub fn path(&self) -> &Path {
@@ -153,7 +154,11 @@ impl Genome {
         if lo < hi {
             self.read_bases(id, lo as u64, hi as u64, out).map_err(|e| {
                 let fai = crate::output::suffixed(&self.path, "fai");
-                index::rebuild_hint(&fai, &self.path, e.context(format!("reading {}:{}-{hi}", self.contigs[id].name, lo + 1)))
+                let e = index::rebuild_hint(&fai, &self.path, e.context(format!("reading {}:{}-{hi}", self.contigs[id].name, lo + 1)));
+                match &self.source {
+                    Some(source) => e.context(format!("FASTA {} (read from its BGZF copy)", source.display())),
+                    None => e,
+                }
             })?;
         }
         out.resize((end - start).max(0) as usize, b'N');
