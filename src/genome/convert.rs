@@ -34,7 +34,7 @@ fn stamp(source: &Path) -> Result<String> {
 }
 
 /// The BGZF copy of a plain-gzip FASTA: reused when it matches the source, else made now.
-pub fn bgzf_copy(source: &Path, quiet: bool) -> Result<PathBuf> {
+pub fn bgzf_copy(source: &Path) -> Result<PathBuf> {
     let stamp = stamp(source).with_context(|| format!("cannot read FASTA {}", source.display()))?;
     let dir = cache_dir()?;
     let key = stamp.split('\t').next().unwrap_or("").bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
@@ -56,7 +56,8 @@ pub fn bgzf_copy(source: &Path, quiet: bool) -> Result<PathBuf> {
     }
     let input = File::open(source).with_context(|| format!("cannot open FASTA {}", source.display()))?;
     let total = input.metadata()?.len();
-    let progress = Progress::new(quiet, Some(total), "bytes of gzip read");
+    // shown on a terminal only, and not under -q (`progress::quiet_all`)
+    let progress = Progress::new(false, Some(total), "bytes of gzip read");
     let counted = Counted { inner: input, progress: &progress };
     let mut text = MultiGzDecoder::new(BufReader::with_capacity(1 << 20, counted));
     let tmp = tempfile::Builder::new().prefix(".converting.").tempfile_in(&dir)?;

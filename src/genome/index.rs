@@ -51,11 +51,8 @@ pub fn rebuild_hint(index: &Path, fasta: &Path, e: anyhow::Error) -> anyhow::Err
 /// Warns, as htslib does, when an index is older than the file it indexes (the file may
 /// have changed since; xpresso still checks what it reads against it).
 pub fn warn_if_older(index: &Path, data: &Path) {
-    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    if let (Some(i), Some(d)) = (mtime(index), mtime(data)) {
-        if i < d {
-            log::warn!("index {} is older than {}: if the file changed, rebuild the index", index.display(), data.display());
-        }
+    if is_older(index, data) {
+        log::warn!("index {} is older than {}: if the file changed, rebuild the index", index.display(), data.display());
     }
 }
 

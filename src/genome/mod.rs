@@ -82,18 +82,20 @@ pub struct Genome {
 impl Genome {
     /// Opens `path`, building `.fai` (and `.gzi` for bgzip) beside it when missing.
     pub fn open(path: &Path) -> Result<Self> {
-        if index::detect(path).input()? != Compression::Gzip {
-            return Self::open_inner(path).input();
+        let compression = index::detect(path).input()?;
+        if compression != Compression::Gzip {
+            return Self::open_inner(path, compression).input();
         }
         // a plain-gzip FASTA is read from its BGZF copy; messages name the user's file too
-        let copy = convert::bgzf_copy(path, false).input()?;
-        let mut genome = Self::open_inner(&copy).with_context(|| format!("FASTA {} (read from its BGZF copy)", path.display())).input()?;
+        let copy = convert::bgzf_copy(path).input()?;
+        let mut genome = Self::open_inner(&copy, Compression::Bgzf)
+            .with_context(|| format!("FASTA {} (read from its BGZF copy)", path.display()))
+            .input()?;
         genome.source = Some(path.to_path_buf());
         Ok(genome)
     }
 
-    fn open_inner(path: &Path) -> Result<Self> {
-        let compression = index::detect(path)?;
+    fn open_inner(path: &Path, compression: Compression) -> Result<Self> {
         let fai = index::load_or_build_fai(path, compression)?;
         let file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
         let (data, data_len) = match compression {
