@@ -324,13 +324,23 @@ fn chr1_vcfs(f: &Fixture) -> (Vec<String>, String, PathBuf) {
     (records, plain, gz)
 }
 
+/// Every input record is written by default (as bcftools annotate and VEP do), with or
+/// without an index; `--only-windows` keeps those inside a TSS window, and with an index
+/// reads only the windows' regions. No score changes; the summary counts read/written/scored.
 #[test]
-fn an_index_restricts_reading_to_windows_and_changes_no_score() {
+fn every_record_by_default_only_windows_on_request_and_no_score_changes() {
     let f = fixture();
     let (records, _, gz) = chr1_vcfs(&f);
-    let (all, all_tsv, _) = run(&f, gz.to_str().unwrap(), &["--no-index"]);
-    let (indexed, indexed_tsv, stderr) = run(&f, gz.to_str().unwrap(), &[]);
+    let (all, all_tsv, stderr) = run(&f, gz.to_str().unwrap(), &[]);
+    assert!(!stderr.contains("visited through the index"), "a whole-file run streams: {stderr}");
+    let n = records.len();
+    assert!(stderr.contains(&format!("{n} records read, {n} written, ")), "{stderr}");
+    let (streamed, streamed_tsv, _) = run(&f, gz.to_str().unwrap(), &["--no-index"]);
+    assert_eq!((body(&streamed), &streamed_tsv), (body(&all), &all_tsv));
+    let (only_stream, only_stream_tsv, _) = run(&f, gz.to_str().unwrap(), &["--only-windows", "--no-index"]);
+    let (indexed, indexed_tsv, stderr) = run(&f, gz.to_str().unwrap(), &["--only-windows"]);
     assert!(stderr.contains("visited through the index"), "{stderr}");
+    assert_eq!((body(&only_stream), &only_stream_tsv), (body(&indexed), &indexed_tsv), "--only-windows: the same with or without the index");
     assert_eq!(rows_by_key(&all_tsv), rows_by_key(&indexed_tsv));
     let body = |t: &str| t.lines().filter(|l| !l.starts_with('#')).map(String::from).collect::<Vec<_>>();
     let (all, indexed) = (body(&all), body(&indexed));
@@ -400,22 +410,24 @@ fn shards_joined_by_bcftools_concat_and_cat_equal_one_run() {
     let f = fixture();
     let (_, plain, gz) = chr1_vcfs(&f);
     let gz = gz.to_str().unwrap();
-    let (one_vcf, one_tsv, _) = run(&f, gz, &[]);
-    for n in [2, 3, 7] {
-        let (mut parts, mut tsv, mut busy) = (Vec::new(), String::new(), 0);
-        for k in 1..=n {
-            let (vcf, part_tsv, _) = run(&f, gz, &["--shard", &format!("{k}/{n}")]);
-            assert!(vcf.starts_with("##fileformat=VCF"), "every shard is a whole VCF");
-            busy += usize::from(!body(&vcf).is_empty());
-            parts.push(f.p(&format!("part{k}.vcf")));
-            std::fs::write(parts.last().unwrap(), vcf).unwrap();
-            tsv.push_str(&part_tsv);
+    for mode in [&[][..], &["--only-windows"]] {
+        let (one_vcf, one_tsv, _) = run(&f, gz, mode);
+        for n in [2, 3, 7] {
+            let (mut parts, mut tsv, mut busy) = (Vec::new(), String::new(), 0);
+            for k in 1..=n {
+                let (vcf, part_tsv, _) = run(&f, gz, &[mode, &["--shard", &format!("{k}/{n}")]].concat());
+                assert!(vcf.starts_with("##fileformat=VCF"), "every shard is a whole VCF");
+                busy += usize::from(!body(&vcf).is_empty());
+                parts.push(f.p(&format!("part{k}.vcf")));
+                std::fs::write(parts.last().unwrap(), vcf).unwrap();
+                tsv.push_str(&part_tsv);
+            }
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            let joined = bcftools(&[&["concat", "--no-version"][..], &parts].concat());
+            assert_eq!(body(&joined), body(&one_vcf), "{mode:?}: {n} shards");
+            assert_eq!(tsv, one_tsv, "{mode:?}: {n} shards' TSVs, concatenated");
+            assert!(busy >= 2, "{mode:?}: the work is split: {busy} of {n} shards have records");
         }
-        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-        let joined = bcftools(&[&["concat", "--no-version"][..], &parts].concat());
-        assert_eq!(body(&joined), body(&one_vcf), "{n} shards");
-        assert_eq!(tsv, one_tsv, "{n} shards' TSVs, concatenated");
-        assert!(busy >= 2, "the work is split: {busy} of {n} shards have records");
     }
     // without an index there is no region list to split: an input error that says why
     let model = human_model().to_string_lossy().into_owned();

@@ -27,15 +27,15 @@ pub struct ScoreVariantsArgs {
     pub tss: TssArgs,
 
     /// Variants: VCF or BCF, plain, gzip or bgzip. With bgzip and a .tbi/.csi index beside it,
-    /// only the TSS windows' regions are read (see --no-index).
+    /// --shard/--region read only their part and --only-windows only the TSS windows' regions.
     #[arg(long, value_name = "VCF")]
     pub vcf: PathBuf,
 
     #[command(flatten)]
     pub features: FeatureArgs,
 
-    /// Annotated VCF (`-` = stdout, `.gz`/`.bgz` = bgzip): the input records with INFO
-    /// XPRESSO, XPRESSO_MAXABS and XPRESSO_REF_MISMATCH added.
+    /// Annotated VCF (`-` = stdout, `.gz`/`.bgz` = bgzip): every input record (see
+    /// --only-windows), with INFO XPRESSO, XPRESSO_MAXABS and XPRESSO_REF_MISMATCH added.
     #[arg(short, long, default_value = "-", value_name = "VCF")]
     pub output: PathBuf,
 
@@ -48,8 +48,12 @@ pub struct ScoreVariantsArgs {
     #[arg(long, value_enum, default_value_t = RefMismatch::Skip, value_name = "POLICY")]
     pub ref_mismatch: RefMismatch,
 
-    /// Read the whole VCF even when it has an index: every record is copied to the output,
-    /// including those outside every TSS window (which carry no XPRESSO key).
+    /// Write only the records that overlap a TSS window (the others carry no XPRESSO key);
+    /// with an index, only the windows' regions of the VCF are read. Default: every record.
+    #[arg(long)]
+    pub only_windows: bool,
+
+    /// Never use the VCF's .tbi/.csi index: read the whole file as a stream (not with --shard).
     #[arg(long)]
     pub no_index: bool,
 
@@ -92,6 +96,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         batch_size: args.model.batch_size,
         ref_mismatch: args.ref_mismatch,
         use_index: !args.no_index,
+        only_windows: args.only_windows,
         quiet,
         region,
         shard: args.select.shard,

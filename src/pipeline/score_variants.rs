@@ -1,5 +1,7 @@
-//! `score-variants`: streams a VCF/BCF (all of it, or through its index only the TSS windows'
-//! regions) through the chunked `Scorer` and writes the annotated VCF and the optional TSV.
+//! `score-variants`: streams a VCF/BCF through the chunked `Scorer` and writes the annotated
+//! VCF and the optional TSV. Every record is written (as bcftools annotate and VEP do) unless
+//! `only_windows` asks for those inside a TSS window only. Through its index, the VCF is read
+//! in tiles (for `--shard`/`--region`) or, with `only_windows`, only in the windows' regions.
 //! Memory is bounded by one chunk and the reference cache, whatever the VCF size.
 
 use std::collections::BTreeMap;
@@ -20,6 +22,15 @@ use crate::variants::score::{Counts, RefMismatch, Scored, Scorer, Status};
 use crate::variants::tss_index::TssIndex;
 use crate::variants::{tsv_out, vcf_out};
 
+/// The tile (bp) a VCF is cut into through its index for `--shard`/`--region` runs that
+/// write every record: about 16 tiles per shard so shards balance, at most 1 Mb, at least
+/// 4 kb so a tile costs few seeks. Every shard computes the same tiles from the genome.
+fn tile(genome: &Genome, shard: Option<Shard>) -> u64 {
+    let total: u64 = genome.contigs().iter().map(|c| c.len).sum();
+    let count = shard.map_or(1, |s| s.count);
+    (total / count.saturating_mul(16).max(1)).clamp(1 << 12, 1 << 20)
+}
+
 pub struct VariantOutputs {
     /// Annotated VCF (`-` = stdout, `.gz` = bgzip).
     pub vcf: PathBuf,
@@ -30,8 +41,10 @@ pub struct ScoreVariants<'a> {
     pub predictor: &'a dyn Predictor,
     pub batch_size: usize,
     pub ref_mismatch: RefMismatch,
-    /// Use a tabix/CSI index when there is one (visit only the windows' regions).
+    /// Use a tabix/CSI index when there is one.
     pub use_index: bool,
+    /// Write only the records inside some TSS window (else every record).
+    pub only_windows: bool,
     pub quiet: bool,
     /// `##` lines for the VCF header (without the `##`).
     pub provenance: Vec<String>,
@@ -47,7 +60,10 @@ pub struct ScoreVariants<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     pub via_index: bool,
+    /// Records read (inside the region or shard).
     pub records: u64,
+    /// Records written to the VCF.
+    pub written: u64,
     pub scored_records: u64,
     pub pairs: u64,
     pub outside_windows: u64,
@@ -75,9 +91,10 @@ impl Summary {
     /// The lines printed at the end of a run: what was scored, then what was not and why.
     pub fn report(&self) -> (String, Vec<String>) {
         let info = format!(
-            "{} records{}: {} scored ({} allele x TSS pairs: {} SNVs by the cone, {} other alleles by their alt windows; {} reference windows), {} outside every TSS window",
+            "{} records read{}, {} written, {} scored ({} allele x TSS pairs: {} SNVs by the cone, {} other alleles by their alt windows; {} reference windows), {} outside every TSS window",
             self.records,
             if self.via_index { " (visited through the index)" } else { "" },
+            self.written,
             self.scored_records,
             self.pairs,
             self.counts.snv_pairs,
@@ -102,9 +119,15 @@ impl Summary {
 impl ScoreVariants<'_> {
     pub fn run(&self, genome: &mut Genome, index: &TssIndex, mut reader: VariantReader, outputs: &VariantOutputs) -> Result<Summary> {
         let mut summary = Summary::default();
-        if self.use_index {
-            if let Some(vcf_index) = reader.find_index()? {
-                let visits = reader.plan(vcf_index.as_ref(), |name| genome.resolve(name).map(|c| index.regions(c)).unwrap_or_default());
+        if let Some(vcf_index) = if self.use_index { reader.find_index()? } else { None } {
+            let visits = if self.only_windows {
+                Some(reader.plan(vcf_index.as_ref(), |name| genome.resolve(name).map(|c| index.regions(c)).unwrap_or_default()))
+            } else if self.shard.is_some() || self.region.is_some() {
+                Some(reader.plan_tiles(vcf_index.as_ref(), tile(genome, self.shard), |name| genome.resolve(name).map(|c| genome.contig(c).len)))
+            } else {
+                None // every record, in file order: a plain stream is fastest
+            };
+            if let Some(visits) = visits {
                 let visits = select_visits(visits, self.region.as_ref(), self.shard);
                 log::debug!("reading {} regions of {} through its index", visits.len(), reader.path().display());
                 reader.restrict(vcf_index, visits)?;
@@ -130,10 +153,15 @@ impl ScoreVariants<'_> {
         let progress = Progress::new(self.quiet, None, "records");
         let mut scorer = Scorer::new(self.predictor, index, self.batch_size, self.ref_mismatch);
         let path = reader.path().to_path_buf();
+        let only_windows = self.only_windows;
         let mut write = |chunk: Vec<Scored>, summary: &mut Summary| -> Result<()> {
             progress.inc(chunk.len() as u64);
             for s in &chunk {
                 summary.add(s);
+                if only_windows && matches!(s.status, Status::OutsideWindows | Status::UnknownChrom) {
+                    continue;
+                }
+                summary.written += 1;
                 writeln!(vcf, "{}", vcf_out::annotate_line(s, index))?;
                 if let Some(t) = &mut tsv {
                     tsv_out::write_rows(t, s, index)?;
@@ -166,7 +194,11 @@ impl ScoreVariants<'_> {
             )));
         }
         if summary.records == 0 {
-            log::info!("{} holds no record{}: the output holds the header only", path.display(), if summary.via_index || self.region.is_some() { " in the selected TSS windows" } else { "" });
+            log::info!("{} holds no record{}: the output holds the header only", path.display(), match (self.only_windows, summary.via_index || self.region.is_some() || self.shard.is_some()) {
+                (true, _) => " in the selected TSS windows",
+                (false, true) => " in the selected region or shard",
+                (false, false) => "",
+            });
         }
         summary.counts = scorer.counts.clone();
         vcf.finish()?;

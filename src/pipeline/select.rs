@@ -188,7 +188,9 @@ pub fn select_visits(visits: Vec<Visit>, region: Option<&PlacedRegion>, shard: O
                 previous_kept = false;
                 continue;
             }
+            let weighed_end = v.end.min(v.start.saturating_add(v.weight - 1));
             (v.start, v.end) = (v.start.max(r.region.start), v.end.min(r.region.end));
+            v.weight = weighed_end.min(v.end).saturating_sub(v.start) + 1;
             if !previous_kept {
                 v.prev_end = 0; // nobody reads the region before it: records reaching in from it belong here
             }
@@ -197,7 +199,7 @@ pub fn select_visits(visits: Vec<Visit>, region: Option<&PlacedRegion>, shard: O
         kept.push(v);
     }
     let Some(shard) = shard else { return kept };
-    let lengths: Vec<u64> = kept.iter().map(|v| v.end - v.start + 1).collect();
+    let lengths: Vec<u64> = kept.iter().map(|v| v.weight).collect();
     let mine = balanced_block(&lengths, shard);
     kept.into_iter().zip(mine).filter_map(|(v, m)| m.then_some(v)).collect()
 }

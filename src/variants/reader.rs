@@ -163,8 +163,33 @@ impl VariantReader {
         for (ref_id, name) in self.index_names(index).into_iter().enumerate() {
             let mut prev_end = 0;
             for (start, end) in regions(&name) {
-                visits.push(Visit { ref_id, name: name.clone(), start, end, prev_end });
+                visits.push(Visit { ref_id, name: name.clone(), start, end, prev_end, weight: end - start + 1 });
                 prev_end = end;
+            }
+        }
+        visits
+    }
+
+    /// Every reference sequence of `index` cut into consecutive tiles of `tile` bp, so that
+    /// together they visit every record once (shards of them, joined, equal the whole file).
+    /// `length` gives a sequence's length (from the genome) for the tiles' weights; the last
+    /// tile of a sequence reaches to the index's end, and a sequence of unknown length is one
+    /// visit of weight `tile`.
+    pub fn plan_tiles(&self, index: &dyn BinningIndex, tile: u64, length: impl Fn(&str) -> Option<u64>) -> Vec<Visit> {
+        let mut visits = Vec::new();
+        for (ref_id, name) in self.index_names(index).into_iter().enumerate() {
+            let known = length(&name);
+            let len = known.unwrap_or(0).max(1);
+            let (mut start, mut prev_end) = (1, 0);
+            loop {
+                let last = start + tile > len;
+                let end = if last { u64::MAX } else { start + tile - 1 };
+                let weight = if known.is_none() { tile } else { end.min(len) - start + 1 };
+                visits.push(Visit { ref_id, name: name.clone(), start, end, prev_end, weight });
+                if last {
+                    break;
+                }
+                (prev_end, start) = (end, end + 1);
             }
         }
         visits
@@ -360,8 +385,11 @@ pub struct Visit {
     pub ref_id: usize,
     pub name: String,
     pub start: u64,
+    /// Inclusive; may pass the index's last position (clipped when read).
     pub end: u64,
     pub prev_end: u64,
+    /// Its share of the work, for splitting visits into shards (its length in bp).
+    pub weight: u64,
 }
 
 impl Indexed {
@@ -369,7 +397,13 @@ impl Indexed {
         loop {
             if self.visit.is_none() || self.chunks.is_empty() {
                 let Some(visit) = self.visits.pop_front() else { return Ok(None) };
-                let interval = Interval::from(Position::try_from(visit.start as usize)?..=Position::try_from(visit.end as usize)?);
+                // a tabix index ends at 2^29 - 1, a CSI one where its depth says
+                let bits = u32::from(self.index.min_shift()) + 3 * u32::from(self.index.depth());
+                let last = 1u64.checked_shl(bits).map_or(u64::MAX, |n| n - 1);
+                if visit.start > last {
+                    continue;
+                }
+                let interval = Interval::from(Position::try_from(visit.start as usize)?..=Position::try_from(visit.end.min(last) as usize)?);
                 self.chunks = self.index.query(visit.ref_id, interval).with_context(|| format!("{}: index query failed", path.display()))?.into();
                 self.visit = Some(visit);
                 if let Some(chunk) = self.chunks.front() {

@@ -49,7 +49,7 @@ workflow {
         versions = versions.mix(XPRESSO_ISM.out.versions.first())
     }
 
-    // score-variants: N shards of the TSS windows' regions -> bcftools concat
+    // score-variants: N shards of the VCF (tiles read through its index) -> bcftools concat
     if (params.vcf) {
         def vcf = file(params.vcf, checkIfExists: true)
         def index = file("${params.vcf}.tbi").exists() ? file("${params.vcf}.tbi") : file("${params.vcf}.csi", checkIfExists: true)
