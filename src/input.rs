@@ -13,11 +13,19 @@ use flate2::read::MultiGzDecoder;
 
 /// A buffered reader over the decompressed bytes of `path` (or stdin for `-`).
 pub fn open_text(path: &Path, what: &str) -> Result<Box<dyn BufRead + Send>> {
+    open_text_counted(path, what, &ByteCount::default())
+}
+
+/// Bytes taken from a file so far (before decompression), shared with a progress bar.
+pub type ByteCount = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+/// `open_text`, adding the bytes read from the file to `read`.
+pub fn open_text_counted(path: &Path, what: &str, read: &ByteCount) -> Result<Box<dyn BufRead + Send>> {
     let stdin = path.as_os_str() == "-";
     let raw: Box<dyn Read + Send> = if stdin {
-        Box::new(io::stdin())
+        Box::new(Counted { inner: io::stdin(), read: read.clone() })
     } else {
-        Box::new(File::open(path).with_context(|| format!("cannot open {what} {}", path.display()))?)
+        Box::new(Counted { inner: File::open(path).with_context(|| format!("cannot open {what} {}", path.display()))?, read: read.clone() })
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
     let head = reader.fill_buf().with_context(|| format!("cannot read {what} {}", path.display()))?;
@@ -35,6 +43,20 @@ pub fn open_text(path: &Path, what: &str) -> Result<Box<dyn BufRead + Send>> {
     };
     text = skip_bom(text, path, what)?;
     Ok(text)
+}
+
+/// A reader that adds what it reads to a shared counter.
+struct Counted<R> {
+    inner: R,
+    read: ByteCount,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// Drops a UTF-8 byte-order mark (Excel writes one), which would otherwise glue itself to

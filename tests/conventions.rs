@@ -79,3 +79,51 @@ fn first_contact_usage_errors() {
     assert!(r.stderr.contains("not.fa") && r.stderr.contains("line 1") && r.stderr.contains("'>'"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
 }
+
+/// On a terminal `annotate` draws a bar: over the annotation's bytes (its TSS count is
+/// unknown while it streams) with the TSSs done and an integer rate, or over the TSSs when a
+/// shard has counted them; `-q` and a pipe draw nothing. The terminal is `script`'s (util-linux).
+#[test]
+fn annotate_draws_a_progress_bar_on_a_terminal_only() {
+    let dir = setup();
+    let many: String = (0..300).map(|i| format!("22\tt\tgene\t{}\t{}\t.\t+\t.\tgene_id \"G{i}\";\n", 10_001 + i * 50, 10_500 + i * 50)).collect();
+    std::fs::write(dir.path().join("many.gtf"), many).unwrap();
+    let exe = env!("CARGO_BIN_EXE_xpresso");
+    let on_tty = |extra: &str| {
+        let cmd = format!("{exe} annotate --genome g.fa --gtf many.gtf -o o.tsv {extra}");
+        let o = Command::new("script").args(["-qec", &cmd, "/dev/null"]).current_dir(dir.path()).output().expect("script (util-linux)");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).replace('\r', "\n")
+    };
+    let drawn = on_tty("");
+    let last = drawn.lines().filter(|l| l.contains("% of the input")).last().unwrap_or_else(|| panic!("a bar over the input: {drawn}"));
+    assert!(last.contains("100% of the input, 300 TSSs, "), "{last}");
+    let rate = last.split(", ").nth(2).and_then(|r| r.split_once("/s")).map(|(r, _)| r.to_string()).unwrap();
+    assert!(rate.parse::<u64>().is_ok(), "an integer rate: {last}");
+    let shard = on_tty("--shard 1/2");
+    assert!(shard.lines().any(|l| l.contains("/150 TSSs")), "a bar over the shard's 150 TSSs: {shard}");
+    assert!(!on_tty("-q").contains("% of the input"), "-q draws nothing");
+    let piped = xpresso(dir.path(), &["annotate", "--genome", "g.fa", "--gtf", "many.gtf", "-o", "o.tsv"]);
+    assert!(!piped.stderr.contains('%') && !piped.stderr.contains('\r'), "{}", piped.stderr);
+}
+
+/// Windows line ends (a GTF or BED saved on Windows) give the same predictions as Unix ones.
+#[test]
+fn crlf_annotations_are_read_like_lf_ones() {
+    let dir = setup();
+    let gtf = std::fs::read_to_string(dir.path().join("a.gtf")).unwrap();
+    std::fs::write(dir.path().join("crlf.gtf"), gtf.replace('\n', "\r\n")).unwrap();
+    let bed = "chr22\t15000\t15001\tA\t0\t+\nchr22\t20999\t21000\tB\t0\t-\n";
+    std::fs::write(dir.path().join("a.bed"), bed).unwrap();
+    std::fs::write(dir.path().join("crlf.bed"), bed.replace('\n', "\r\n")).unwrap();
+    let body = |args: &[&str]| {
+        let r = xpresso(dir.path(), &[&["annotate", "-q", "--genome", "g.fa", "-o", "-"][..], args].concat());
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        assert!(!r.stdout.contains('\r'), "{}", r.stdout);
+        r.stdout.lines().filter(|l| !l.starts_with("##")).map(String::from).collect::<Vec<_>>()
+    };
+    let lf = body(&["--gtf", "a.gtf"]);
+    assert_eq!(lf.len(), 3, "{lf:?}");
+    assert_eq!(body(&["--gtf", "crlf.gtf"]), lf);
+    assert_eq!(body(&["--tss-bed", "crlf.bed"]), body(&["--tss-bed", "a.bed"]));
+}

@@ -191,6 +191,41 @@ fn gzi_that_disagrees_with_the_blocks_is_refused() {
     c.refused(&c.annotate(&args), 3, &[&c.p("g.fa.gz.gzi"), "bgzip -r"]);
 }
 
+/// The `.gzi` xpresso writes is byte for byte the one `bgzip -r` writes (no entry for the
+/// empty end-of-file block), and a real pair (the shared chr2 piece with the `.fai`/`.gzi`
+/// it was published with) is accepted as it is.
+#[test]
+fn gzi_written_equals_bgzip_and_real_indexes_are_accepted() {
+    let c = Case::new();
+    let mut text = b">chr1\n".to_vec();
+    for line in random_bases(200_000, 8).chunks(60) {
+        text.extend_from_slice(line);
+        text.push(b'\n');
+    }
+    std::fs::write(c.p("g.fa.gz"), bgzf(&text, 30_000)).unwrap();
+    c.ok(&c.annotate(&["--genome", &c.p("g.fa.gz"), "--gtf", &c.p("ok.gtf")]));
+    let ours = std::fs::read(c.p("g.fa.gz.gzi")).unwrap();
+    std::fs::copy(c.p("g.fa.gz"), c.p("b.fa.gz")).unwrap();
+    let bgzip = Command::new("bgzip").args(["-r", &c.p("b.fa.gz")]).status().expect("bgzip (htslib) is installed (.ci/run installs tabix)");
+    assert!(bgzip.success());
+    assert_eq!(ours, std::fs::read(c.p("b.fa.gz.gzi")).unwrap(), "xpresso's .gzi = bgzip -r's");
+    // the form older xpresso versions wrote (one more entry, at the end-of-file block) is read
+    let mut older = ours.clone();
+    let n = u64::from_le_bytes(older[..8].try_into().unwrap());
+    older[..8].copy_from_slice(&(n + 1).to_le_bytes());
+    let eof_block = std::fs::metadata(c.p("g.fa.gz")).unwrap().len() - 28;
+    older.extend(eof_block.to_le_bytes());
+    older.extend((text.len() as u64).to_le_bytes());
+    std::fs::write(c.p("g.fa.gz.gzi"), &older).unwrap();
+    c.ok(&c.annotate(&["--genome", &c.p("g.fa.gz"), "--gtf", &c.p("ok.gtf")]));
+    // the shared piece, read in place with its published indexes (nothing is rewritten)
+    let shared = common::shared().join("data/genome/chr2_1-2333275.fa.gz");
+    std::fs::write(c.p("chr2.gtf"), "chr2\tt\tgene\t300001\t301000\t.\t+\t.\tgene_id \"G\";\n").unwrap();
+    let ran = c.run(&["annotate", "-q", "-m", &human_model().to_string_lossy(), "--genome", &shared.to_string_lossy(), "--gtf", &c.p("chr2.gtf"), "-o", "-"]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(ran.stdout.lines().any(|l| l.starts_with("G\t")), "{}", ran.stdout);
+}
+
 // ---- 2. truncated BGZF inputs ----
 
 #[test]

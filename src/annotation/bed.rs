@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::{Strand, Tss};
-use crate::input::{open_text, read_error};
+use crate::input::{open_text_counted, read_error};
 
 /// Iterator of `Tss` over a BED6 file; errors name the file and line.
 pub struct BedTssReader {
@@ -21,7 +21,12 @@ pub struct BedTssReader {
 
 impl BedTssReader {
     pub fn open(path: &Path) -> Result<Self> {
-        Ok(BedTssReader { path: path.to_path_buf(), lines: open_text(path, "BED")?.lines(), line_no: 0 })
+        Self::open_counted(path, &Default::default())
+    }
+
+    /// `open`, adding the bytes read from the file to `read` (for a progress bar).
+    pub fn open_counted(path: &Path, read: &crate::input::ByteCount) -> Result<Self> {
+        Ok(BedTssReader { path: path.to_path_buf(), lines: open_text_counted(path, "BED", read)?.lines(), line_no: 0 })
     }
 
     fn parse(line: &str) -> Result<Tss> {

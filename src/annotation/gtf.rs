@@ -11,7 +11,7 @@ use noodles::gff::feature::record::Strand as GffStrand;
 use noodles::gtf;
 
 use super::{Notes, Strand, Tss};
-use crate::input::{open_text, read_error};
+use crate::input::{open_text_counted, read_error};
 
 /// Which records give TSSs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -56,7 +56,7 @@ impl GtfTssReader {
     pub fn open(path: &Path, options: GtfOptions, notes: Notes) -> Result<Self> {
         Ok(GtfTssReader {
             path: path.to_path_buf(),
-            reader: gtf::io::Reader::new(open_text(path, "GTF")?),
+            reader: gtf::io::Reader::new(open_text_counted(path, "GTF", notes.bytes_read())?),
             line: gtf::Line::default(),
             line_no: 0,
             options,

@@ -7,20 +7,28 @@ pub mod gtf;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-/// What a reader passed over (counted), for the end-of-run summary: (is a warning, text).
+/// What a reader passed over, for the end-of-run summary (counted: is a warning, text) and
+/// for the progress bar (the bytes of its file read so far).
 #[derive(Clone, Debug, Default)]
-pub struct Notes(Arc<Mutex<Vec<(bool, String)>>>);
+pub struct Notes {
+    list: Arc<Mutex<Vec<(bool, String)>>>,
+    read: crate::input::ByteCount,
+}
 
 impl Notes {
     pub fn warn(&self, text: String) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((true, text));
+        self.list.lock().unwrap_or_else(|e| e.into_inner()).push((true, text));
     }
     pub fn info(&self, text: String) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push((false, text));
+        self.list.lock().unwrap_or_else(|e| e.into_inner()).push((false, text));
     }
     /// Everything noted so far, emptied.
     pub fn take(&self) -> Vec<(bool, String)> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+        std::mem::take(&mut *self.list.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    /// The counter of (compressed) bytes the reader has taken from its file.
+    pub fn bytes_read(&self) -> &crate::input::ByteCount {
+        &self.read
     }
 }
 

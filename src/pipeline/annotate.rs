@@ -43,7 +43,8 @@ pub struct Annotate<'a> {
 
 impl Annotate<'_> {
     pub fn run(mut self, outputs: &AnnotateOutputs) -> Result<AnnotateSummary> {
-        let (tsss, per_transcript) = self.selection.open(&self.source, |_| true, &self.windows.notes.clone())?;
+        let notes = self.windows.notes.clone();
+        let (tsss, per_transcript, total) = self.selection.open(&self.source, |_| true, &notes)?;
         let mut tsv = Output::create(&outputs.tsv)?;
         if Shard::writes_header(self.selection.shard) {
             self.write_header(&mut tsv, per_transcript)?;
@@ -51,9 +52,15 @@ impl Annotate<'_> {
         let mut summary = AnnotateSummary::default();
         let mut points = Vec::new();
         let want_track = outputs.bed.is_some() || outputs.bedgraph.is_some() || outputs.bigwig.is_some();
-        let progress = Progress::new(self.quiet, None, "TSSs");
+        // the bar: over the TSSs when a shard counted them, else over the annotation's bytes
+        let file_len = std::fs::metadata(self.source.path()).ok().filter(|m| m.is_file()).map(|m| m.len());
+        let progress = match (total, file_len) {
+            (Some(n), _) => Progress::new(self.quiet, Some(n), "TSSs"),
+            (None, Some(len)) => Progress::over_bytes(self.quiet, notes.bytes_read().clone(), len, "TSSs"),
+            (None, None) => Progress::new(self.quiet, None, "TSSs"),
+        };
         let windows = &mut self.windows;
-        let jobs = tsss.filter_map(|tss| tss.and_then(|tss| windows.job(tss)).transpose());
+        let jobs = tsss.inspect(|_| progress.touch()).filter_map(|tss| tss.and_then(|tss| windows.job(tss)).transpose());
         summary.predicted = predict_stream(jobs, self.predictor, self.batch_size, &progress, |tss: Tss, p| {
             write_row(&mut tsv, &tss, per_transcript, p)?;
             if want_track {

@@ -126,7 +126,7 @@ impl Ism<'_> {
         let wanted: Arc<HashSet<String>> = Arc::new(genes.iter().map(|s| strip_version(s).to_string()).collect());
         let keep = { let wanted = wanted.clone(); move |tss: &Tss| wanted.is_empty() || gene_hit(tss, &wanted).is_some() };
         let mut found = BTreeSet::new();
-        let (tsss, _) = selection.open(source, keep.clone(), &windows.notes.clone())?;
+        let (tsss, _, _) = selection.open(source, keep.clone(), &windows.notes.clone())?;
         let mut done = 0;
         for tss in tsss {
             let tss: Tss = tss?;

@@ -133,10 +133,11 @@ impl TssSelection {
         self.region.is_some() || self.shard.is_some()
     }
 
-    /// Opens `source` with the selection applied; returns the stream and whether TSSs are per
-    /// transcript. With a shard, the source is read once first to count the TSSs (a bad line
-    /// stops every shard there, naming the file and line).
-    pub fn open<F>(&self, source: &TssSource, keep: F, notes: &Notes) -> Result<(TssStream, bool)>
+    /// Opens `source` with the selection applied; returns the stream, whether TSSs are per
+    /// transcript, and how many TSSs it holds when that is known. With a shard, the source is
+    /// read once first to count the TSSs (a bad line stops every shard there, naming the file
+    /// and line).
+    pub fn open<F>(&self, source: &TssSource, keep: F, notes: &Notes) -> Result<(TssStream, bool, Option<u64>)>
     where
         F: Fn(&Tss) -> bool + Clone + Send + 'static,
     {
@@ -157,10 +158,10 @@ impl TssSelection {
             None => None,
         };
         let (stream, per_transcript) = self.filtered(source, keep, notes)?;
-        let Some(block) = block else { return Ok((stream, per_transcript)) };
+        let Some(block) = block else { return Ok((stream, per_transcript, None)) };
         // the counting pass has read every line without error, so items are TSSs
         let stream = stream.skip(block.start as usize).take((block.end - block.start) as usize);
-        Ok((Box::new(stream), per_transcript))
+        Ok((Box::new(stream), per_transcript, Some(block.end - block.start)))
     }
 
     fn filtered<F>(&self, source: &TssSource, keep: F, notes: &Notes) -> Result<(TssStream, bool)>

@@ -41,7 +41,7 @@ impl TssSource {
             TssSource::Gtf(path, options) => {
                 (Box::new(GtfTssReader::open(path, options.clone(), notes.clone()).input()?), options.level == TssLevel::Transcript)
             }
-            TssSource::Bed(path) => (Box::new(BedTssReader::open(path).input()?), false),
+            TssSource::Bed(path) => (Box::new(BedTssReader::open_counted(path, notes.bytes_read()).input()?), false),
         };
         Ok((Box::new(stream.map(|t| t.input())), per_transcript))
     }
