@@ -82,12 +82,14 @@ fn scan_tiles_both_strands() {
     let starts: Vec<usize> = (0..).map(|t| 1000 + 500 * t).take_while(|a| a + 10_500 <= 22_000).collect();
     assert_eq!(plus.lines().count(), starts.len());
     let fwd: Vec<Vec<u8>> = starts.iter().map(|&a| seq[a..a + 10_500].to_vec()).collect();
-    let rc: Vec<Vec<u8>> = fwd.iter().map(|w| revcomp(w)).collect();
+    // the minus window is 2 bp right of the plus tile (the published Fig 5 rule)
+    let rc: Vec<Vec<u8>> = starts.iter().map(|&a| revcomp(&seq[a + 2..a + 10_502])).collect();
     let (pf, pr) = (native(&fwd), native(&rc));
     for (i, &a) in starts.iter().enumerate() {
         let p: Vec<&str> = plus.lines().nth(i).unwrap().split('\t').collect();
         let m: Vec<&str> = minus.lines().nth(i).unwrap().split('\t').collect();
         // intervals `step` wide centred on a+7000 (plus) and a+3500 (minus), named as in the FASTA
+        // (the minus window, [a+2, a+10502), puts its index 7000 at a+3501)
         assert_eq!(p[..3], ["chr5".to_string(), (a + 6750).to_string(), (a + 7250).to_string()]);
         assert_eq!(m[..3], ["chr5".to_string(), (a + 3250).to_string(), (a + 3750).to_string()]);
         assert!((p[3].parse::<f32>().unwrap() - 1.0 - pf[i]).abs() < 2e-6);

@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::args::{provenance, FeatureArgs, ModelArgs};
 use crate::output::guard::Named;
+use crate::pipeline::fasta_jobs::Orient;
 use crate::pipeline::predict::Predict;
 
 #[derive(Args, Debug)]
@@ -15,6 +16,12 @@ pub struct PredictArgs {
     /// or at most 7,000 bp (placed centred on index 7000 in an all-N window).
     #[arg(short, long, value_name = "FASTA")]
     pub fasta: PathBuf,
+
+    /// The records are given on the forward strand: reverse-complement those whose header
+    /// names strand (-), as bedtools `getfasta -s` writes it (`name::chr:start-end(-)`, or
+    /// any header word ending in `(-)`). Without it every record is used as given.
+    #[arg(long)]
+    pub strand_from_header: bool,
 
     #[command(flatten)]
     pub features: FeatureArgs,
@@ -47,6 +54,7 @@ pub fn run(args: PredictArgs, quiet: bool) -> Result<()> {
         batch_size: args.model.batch_size,
         quiet,
         provenance: provenance(&model_path, &args.features),
+        orient: if args.strand_from_header { Orient::FromHeader } else { Orient::AsGiven },
     };
     super::report_warnings(&predict.run(&args.output)?, quiet);
     Ok(())

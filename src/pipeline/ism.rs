@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 
-use super::fasta_jobs::fasta_jobs;
+use super::fasta_jobs::{fasta_jobs, Orient};
 use super::select::{Shard, TssSelection};
 use super::tss_windows::{TssSource, TssWindows};
 use super::Progress;
@@ -108,7 +108,7 @@ impl Ism<'_> {
             }
             IsmInput::Fasta { path, mut features } => {
                 let mut done = 0;
-                for job in fasta_jobs(&path, &mut features)? {
+                for job in fasta_jobs(&path, &mut features, Orient::AsGiven)? {
                     let job = job?;
                     self.one_window(&job.meta.0, None, &job.window, &job.features, &mut w)?;
                     done += 1;
