@@ -155,3 +155,57 @@ fn batched_brute_force_path_equals_the_cone() {
         }
     }
 }
+
+/// `--logo` draws one panel per window: one letter per non-N position of --logo-range, the
+/// reference base on the gene's strand, its attribution the mean-centred value of that base
+/// (= minus the mean of the alternatives' deltas / 4 x 3, as the TSV gives), the TSS marked;
+/// N references get no letter. Ranges outside --range or wider than 2 kb are usage errors.
+#[test]
+fn logo_draws_the_reference_bases_scaled_by_their_attribution() {
+    let f = fixture();
+    let model_path = human_model().to_string_lossy().into_owned();
+    let logo = f.p("logo.svg");
+    let (status, stdout, stderr) = xpresso(&[
+        "ism", "-q", "-m", &model_path, "--genome", &f.p("g.fa"), "--gtf", &f.p("g.gtf"), "--gene", "GP,MINUS",
+        "--range", "-20:+10", "--logo", &logo, "--logo-range", "-12:+5",
+    ]);
+    assert!(status.success(), "{stderr}");
+    // attribution of the reference base from the TSV: centred(ref) = -(sum of the alt deltas) / 4
+    let mut want: HashMap<(String, i64), (f64, String)> = HashMap::new();
+    for r in &tsv_rows(&stdout)[1..] {
+        let rel = r[5].parse::<i64>().unwrap() - 7000;
+        let e = want.entry((r[0].clone(), rel)).or_insert((0.0, r[6].clone()));
+        e.0 -= r[8].parse::<f64>().unwrap() / 4.0;
+    }
+    let svg = std::fs::read_to_string(&logo).unwrap();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("class=\"tss\"").count(), 2, "the TSS marked in both panels");
+    assert!(svg.contains("bp from the TSS") && svg.contains(">-10</text>") && svg.contains(">+5</text>"));
+    let panels: Vec<&str> = svg.split("mean-centred attribution of each reference base").skip(1).collect();
+    assert_eq!(panels.len(), 2);
+    for (panel, id) in panels.iter().zip(["GP.2", "GM"]) {
+        let mut letters = 0;
+        for line in panel.lines().filter(|l| l.contains("class=\"base\"")) {
+            let attr = |name: &str| line.split(&format!("{name}=\"")).nth(1).unwrap().split('"').next().unwrap().to_string();
+            let rel: i64 = attr("data-pos").parse().unwrap();
+            let value: f64 = attr("data-attr").parse().unwrap();
+            let (expected, reference) = &want[&(id.to_string(), rel)];
+            assert!((value - expected).abs() < 2e-6, "{id} {rel}: logo {value} vs TSV {expected}");
+            assert!(line.ends_with(&format!(">{reference}</text>")), "{id} {rel}: the reference base {reference}: {line}");
+            letters += 1;
+        }
+        let n_refs = want.iter().filter(|((i, rel), (_, r))| i == id && (-12..=5).contains(rel) && r == "N").count();
+        assert_eq!(letters + n_refs, 18, "{id}: a letter per non-N position of -12:+5");
+        assert_eq!(panel.matches("class=\"n\"").count(), n_refs);
+    }
+    assert!(panels[0].contains("class=\"n\""), "GP has N references upstream of its TSS");
+    for (range, needle) in [("-30:+5", "inside --range"), ("-2500:+0", "at most 2,000")] {
+        let (status, _, stderr) = xpresso(&[
+            "ism", "-q", "-m", &model_path, "--genome", &f.p("g.fa"), "--gtf", &f.p("g.gtf"), "--gene", "GP",
+            "--range", if range == "-30:+5" { "-20:+10" } else { "-3000:+10" }, "--logo", &f.p("x.svg"), "--logo-range", range, "-o", &f.p("x.tsv"),
+        ]);
+        assert_eq!(status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+        assert!(!std::path::Path::new(&f.p("x.svg")).exists());
+    }
+}

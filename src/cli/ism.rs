@@ -64,6 +64,18 @@ pub struct IsmArgs {
     #[arg(long, value_name = "PREFIX")]
     pub bigwig: Option<PathBuf>,
 
+    /// Also draw a sequence logo (SVG, `-` = stdout) of each window's mean-centred
+    /// attribution over --logo-range: the reference base at each position, its height the
+    /// attribution (above the axis: the base raises the prediction against the average
+    /// base), the TSS marked; one panel per window.
+    #[arg(long, value_name = "FILE.svg")]
+    pub logo: Option<PathBuf>,
+
+    /// The part of the window the logo shows, in bp from the TSS (both ends included, at
+    /// most 2,000 bp, inside --range). Default: -100:+50, or --range when it is narrower.
+    #[arg(long, value_name = "FROM:TO", allow_hyphen_values = true, requires = "logo")]
+    pub logo_range: Option<TssRange>,
+
     #[command(flatten)]
     pub select: SelectArgs,
 
@@ -87,6 +99,7 @@ impl IsmArgs {
         if let Some(p) = &self.bigwig {
             outputs.extend(["mean.bw", "maxabs.bw"].map(|s| Named::new("--bigwig", suffixed(p, s))));
         }
+        outputs.extend(self.logo.iter().map(|p| Named::new("--logo", p)));
         (inputs, outputs)
     }
 }
@@ -94,15 +107,24 @@ impl IsmArgs {
 pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let genes = if args.fasta.is_none() { selected_genes(&args)? } else { Vec::new() };
+    let range = args.range.unwrap_or_else(TssRange::whole);
+    let logo_range = logo_range(&args, range)?;
     let (model, model_path) = args.model.load()?;
     let ism = Ism {
         predictor: model.as_ref(),
-        range: args.range.unwrap_or_else(TssRange::whole),
+        range,
         batch_size: args.model.batch_size,
         quiet,
         provenance: provenance(&model_path, &args.features),
     };
-    let outputs = IsmOutputs { tsv: args.output.clone(), npy_dir: args.npy.clone(), bedgraph: args.bedgraph.clone(), bigwig: args.bigwig.clone() };
+    let outputs = IsmOutputs {
+        tsv: args.output.clone(),
+        npy_dir: args.npy.clone(),
+        bedgraph: args.bedgraph.clone(),
+        bigwig: args.bigwig.clone(),
+        logo: args.logo.clone(),
+        logo_range,
+    };
     let features = args.features.join()?;
     let mut genome;
     let input = match &args.fasta {
@@ -118,6 +140,32 @@ pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
     super::report_warnings(&warnings, quiet);
     log::info!("mutated {windows} windows in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// The logo's range: --logo-range (inside --range, at most 2,000 bp), or -100:+50 clipped
+/// to --range.
+fn logo_range(args: &IsmArgs, range: TssRange) -> Result<TssRange> {
+    let logo = match args.logo_range {
+        Some(r) => {
+            if r.from < range.from || r.to > range.to {
+                return Err(usage_error(&format!("--logo-range {}:{} must lie inside --range {}:{}", r.from, r.to, range.from, range.to)));
+            }
+            r
+        }
+        None => {
+            let (from, to) = (range.from.max(-100), range.to.min(50));
+            if from > to {
+                // a --range away from the TSS: its first 150 bp
+                TssRange { from: range.from, to: range.to.min(range.from + 149) }
+            } else {
+                TssRange { from, to }
+            }
+        }
+    };
+    if logo.to - logo.from + 1 > 2000 {
+        return Err(usage_error(&format!("--logo-range {}:{} is {} bp: a logo shows at most 2,000", logo.from, logo.to, logo.to - logo.from + 1)));
+    }
+    Ok(logo)
 }
 
 fn selected_genes(args: &IsmArgs) -> Result<Vec<String>> {

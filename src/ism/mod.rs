@@ -3,6 +3,7 @@
 //! incremental cone (`model::cone`); any other predictor (libtorch on a GPU) gets the mutated
 //! windows in batches (brute force). Both give the same numbers (tested).
 
+pub mod logo;
 pub mod npy;
 pub mod range;
 

@@ -17,6 +17,7 @@ use crate::annotation::{strip_version, Strand, Tss};
 use crate::features::FeatureJoin;
 use crate::input::InputError;
 use crate::ism::range::TssRange;
+use crate::ism::logo::{self, LogoPanel};
 use crate::ism::{npy, saturate, Saturation, BASES};
 use crate::model::arch::{ALPHABET, N_FEATURES};
 use crate::model::Predictor;
@@ -39,6 +40,9 @@ pub struct IsmOutputs {
     pub bedgraph: Option<PathBuf>,
     /// Prefix: PREFIX.mean.bw and PREFIX.maxabs.bw.
     pub bigwig: Option<PathBuf>,
+    /// A sequence logo (SVG) of each window's attribution over `logo_range`.
+    pub logo: Option<PathBuf>,
+    pub logo_range: TssRange,
 }
 
 pub struct Ism<'a> {
@@ -75,6 +79,8 @@ struct Writers {
     npy_dir: Option<PathBuf>,
     npy_names: HashSet<String>,
     tracks: Option<(Vec<BaseValue>, Vec<BaseValue>)>,
+    /// The logo's panels, and the range each shows.
+    logo: Option<(TssRange, Vec<LogoPanel>)>,
 }
 
 impl Ism<'_> {
@@ -92,6 +98,7 @@ impl Ism<'_> {
             npy_dir: outputs.npy_dir.clone(),
             npy_names: HashSet::new(),
             tracks: (outputs.bedgraph.is_some() || outputs.bigwig.is_some()).then(Default::default),
+            logo: outputs.logo.as_ref().map(|_| (outputs.logo_range, Vec::new())),
         };
         let shard = match &input {
             IsmInput::Genes { selection, .. } => selection.shard,
@@ -173,6 +180,13 @@ impl Ism<'_> {
             let matrix: Vec<f32> = sat.positions.iter().flat_map(|p| p.delta).collect();
             npy::write_f32_matrix(&dir.join(format!("{name}.npy")), sat.positions.len(), ALPHABET, &matrix)?;
         }
+        if let Some((range, panels)) = &mut w.logo {
+            let title = match place {
+                Some(p) => format!("{id} {} {}:{} ({}): mean-centred attribution of each reference base", p.gene_name, p.chrom, p.tss + 1, p.strand),
+                None => format!("{id}: mean-centred attribution of each reference base"),
+            };
+            panels.push(LogoPanel::new(title, &sat.positions, range.from, range.to));
+        }
         if let (Some((mean, maxabs)), Some(place)) = (&mut w.tracks, place) {
             for p in &sat.positions {
                 if let Some(pos) = place.genomic(p.index) {
@@ -202,6 +216,9 @@ impl Ism<'_> {
     }
 
     fn finish(&self, w: Writers, outputs: &IsmOutputs, chrom_sizes: Option<std::collections::HashMap<String, u32>>) -> Result<()> {
+        if let (Some(path), Some((_, panels))) = (&outputs.logo, &w.logo) {
+            logo::write(path, panels)?;
+        }
         if let Some((mean, maxabs)) = w.tracks {
             let (mean, maxabs) = (merge(mean, Combine::Mean), merge(maxabs, Combine::Max));
             if let Some(prefix) = &outputs.bedgraph {
