@@ -96,7 +96,7 @@ fn annotate_draws_a_progress_bar_on_a_terminal_only() {
         String::from_utf8_lossy(&o.stdout).replace('\r', "\n")
     };
     let drawn = on_tty("");
-    let last = drawn.lines().filter(|l| l.contains("% of the input")).last().unwrap_or_else(|| panic!("a bar over the input: {drawn}"));
+    let last = drawn.lines().rfind(|l| l.contains("% of the input")).unwrap_or_else(|| panic!("a bar over the input: {drawn}"));
     assert!(last.contains("100% of the input, 300 TSSs, "), "{last}");
     let rate = last.split(", ").nth(2).and_then(|r| r.split_once("/s")).map(|(r, _)| r.to_string()).unwrap();
     assert!(rate.parse::<u64>().is_ok(), "an integer rate: {last}");

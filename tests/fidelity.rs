@@ -6,7 +6,8 @@
 //! - measured expression: `predict --strand-from-header` on 297 real (gapped) GRCh37 chr22
 //!   promoter windows correlates with the paper's labels as an independent computation did,
 //!   and the Kipoi predictions correlate with all 15,348 labels at the published r.
-//! docs/validation.md shows the same figures as pictures (bench/validation.py).
+//!
+//! docs/validation.md shows the same figures as pictures (docs/validation/validation.py).
 
 mod common;
 

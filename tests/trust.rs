@@ -172,15 +172,21 @@ fn duplicate_sequence_names_are_refused() {
     c.refused(&ran, 3, &[&c.p("dup.fa"), "two sequences are named chr1"]);
 }
 
-#[test]
-fn gzi_that_disagrees_with_the_blocks_is_refused() {
-    let c = Case::new();
+/// Writes g.fa.gz: a 200 kb chr1 in BGZF blocks of 30 kB; returns the FASTA text.
+fn multi_block_fasta(c: &Case) -> Vec<u8> {
     let mut text = b">chr1\n".to_vec();
     for line in random_bases(200_000, 8).chunks(60) {
         text.extend_from_slice(line);
         text.push(b'\n');
     }
     std::fs::write(c.p("g.fa.gz"), bgzf(&text, 30_000)).unwrap();
+    text
+}
+
+#[test]
+fn gzi_that_disagrees_with_the_blocks_is_refused() {
+    let c = Case::new();
+    multi_block_fasta(&c);
     let args = ["--genome", &c.p("g.fa.gz"), "--gtf", &c.p("ok.gtf")];
     c.ok(&c.annotate(&args));
     std::fs::remove_file(c.p("out.tsv")).unwrap();
@@ -197,12 +203,7 @@ fn gzi_that_disagrees_with_the_blocks_is_refused() {
 #[test]
 fn gzi_written_equals_bgzip_and_real_indexes_are_accepted() {
     let c = Case::new();
-    let mut text = b">chr1\n".to_vec();
-    for line in random_bases(200_000, 8).chunks(60) {
-        text.extend_from_slice(line);
-        text.push(b'\n');
-    }
-    std::fs::write(c.p("g.fa.gz"), bgzf(&text, 30_000)).unwrap();
+    let text = multi_block_fasta(&c);
     c.ok(&c.annotate(&["--genome", &c.p("g.fa.gz"), "--gtf", &c.p("ok.gtf")]));
     let ours = std::fs::read(c.p("g.fa.gz.gzi")).unwrap();
     std::fs::copy(c.p("g.fa.gz"), c.p("b.fa.gz")).unwrap();

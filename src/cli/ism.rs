@@ -148,7 +148,7 @@ fn logo_range(args: &IsmArgs, range: TssRange) -> Result<TssRange> {
     let logo = match args.logo_range {
         Some(r) => {
             if r.from < range.from || r.to > range.to {
-                return Err(usage_error(&format!("--logo-range {}:{} must lie inside --range {}:{}", r.from, r.to, range.from, range.to)));
+                return Err(usage_error(format!("--logo-range {}:{} must lie inside --range {}:{}", r.from, r.to, range.from, range.to)));
             }
             r
         }
@@ -163,7 +163,7 @@ fn logo_range(args: &IsmArgs, range: TssRange) -> Result<TssRange> {
         }
     };
     if logo.to - logo.from + 1 > 2000 {
-        return Err(usage_error(&format!("--logo-range {}:{} is {} bp: a logo shows at most 2,000", logo.from, logo.to, logo.to - logo.from + 1)));
+        return Err(usage_error(format!("--logo-range {}:{} is {} bp: a logo shows at most 2,000", logo.from, logo.to, logo.to - logo.from + 1)));
     }
     Ok(logo)
 }

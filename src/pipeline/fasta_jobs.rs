@@ -41,9 +41,15 @@ pub fn header_strand(name: &str, description: &str) -> Option<Strand> {
     })
 }
 
+/// A record's job meta: its id, its length and the strand its header names.
+pub type RecordMeta = (String, usize, Option<Strand>);
+
+/// A record as read: id, the strand its header names, sequence.
+type Record = (String, Option<Strand>, Vec<u8>);
+
 /// Jobs of every record of `path` (meta: record id, length and the header's strand),
 /// features joined on the id.
-pub fn fasta_jobs<'a>(path: &Path, features: &'a mut FeatureJoin, orient: Orient) -> Result<impl Iterator<Item = Result<Job<(String, usize, Option<Strand>)>>> + Send + 'a> {
+pub fn fasta_jobs<'a>(path: &Path, features: &'a mut FeatureJoin, orient: Orient) -> Result<impl Iterator<Item = Result<Job<RecordMeta>>> + Send + 'a> {
     let mut records = FastaRecords { path: path.to_path_buf(), reader: fasta::io::Reader::new(open_text(path, "FASTA").input()?), index: 0 };
     let path = path.to_path_buf();
     Ok(std::iter::from_fn(move || records.next_record().transpose()).filter_map(move |r| {
@@ -73,7 +79,7 @@ struct FastaRecords {
 }
 
 impl FastaRecords {
-    fn next_record(&mut self) -> Result<Option<(String, Option<Strand>, Vec<u8>)>> {
+    fn next_record(&mut self) -> Result<Option<Record>> {
         let mut definition = fasta::record::Definition::new("", None);
         self.index += 1;
         let fail = |what: String| anyhow::anyhow!("FASTA {} record {}: {what}", self.path.display(), self.index);
