@@ -14,6 +14,7 @@ pub mod input;
 pub mod ism;
 pub mod model;
 pub mod output;
+pub mod personal;
 pub mod pipeline;
 pub mod variants;
 pub mod window;

@@ -7,9 +7,9 @@
 mod common;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use common::{human_model, random_bases, tsv_rows, window_of, write_fasta, xpresso};
+use common::{bgzip_and_index, human_model, random_bases, tsv_rows, window_of, write_fasta, xpresso};
 use xpresso::model::native::Scratch;
 use xpresso::model::{NativeModel, Weights};
 
@@ -302,17 +302,6 @@ fn unsorted_input_gives_the_same_scores() {
     let shuffled: Vec<String> = keyed.into_iter().map(|(_, _, r)| r).collect();
     let (_, unsorted, _) = run(&f, &f.write_vcf("u.vcf", &shuffled), &[]);
     assert_eq!(rows_by_key(&sorted), rows_by_key(&unsorted));
-}
-
-/// Compresses `src` to BGZF at `dst` (through noodles) and writes its tabix index.
-fn bgzip_and_index(src: &str, dst: &Path) {
-    use std::io::Write;
-    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(dst).unwrap());
-    w.write_all(&std::fs::read(src).unwrap()).unwrap();
-    w.finish().unwrap();
-    let index = noodles::vcf::fs::index(dst).unwrap();
-    let noodles::vcf::Index::Tabix(index) = index else { panic!("a tabix index") };
-    noodles::tabix::fs::write(PathBuf::from(format!("{}.tbi", dst.display())), &index).unwrap();
 }
 
 /// The fixture's records on `1` (sorted, indexable) as v.vcf and as v.vcf.gz with a tabix index.

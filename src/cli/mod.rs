@@ -10,6 +10,7 @@ mod ism;
 mod models;
 mod predict;
 mod scan;
+mod personal;
 mod score_variants;
 
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ pub enum Command {
     Ism(ism::IsmArgs),
     /// Score VCF variants against every TSS whose 10.5 kb window they change (alt - ref).
     ScoreVariants(score_variants::ScoreVariantsArgs),
+    /// Every gene x every sample x haplotype of a cohort VCF: the model on each person's own promoter sequence.
+    Personal(personal::PersonalArgs),
     /// Fetch and list the published models in the local cache.
     Models(models::ModelsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -59,6 +62,7 @@ impl Command {
             Command::Scan(a) => a.run,
             Command::Ism(a) => a.run,
             Command::ScoreVariants(a) => a.run,
+            Command::Personal(a) => a.run,
             Command::Models(_) | Command::Completions(_) | Command::Man(_) => RunArgs::default(),
         }
     }
@@ -71,6 +75,7 @@ impl Command {
             Command::Scan(a) => a.paths(),
             Command::Ism(a) => a.paths(),
             Command::ScoreVariants(a) => a.paths(),
+            Command::Personal(a) => a.paths(),
             Command::Models(_) | Command::Completions(_) | Command::Man(_) => (Vec::new(), Vec::new()),
         }
     }
@@ -174,6 +179,7 @@ fn run(cli: Cli, run_args: RunArgs) -> anyhow::Result<()> {
         Command::Scan(a) => scan::run(a, quiet),
         Command::Ism(a) => ism::run(a, quiet),
         Command::ScoreVariants(a) => score_variants::run(a, quiet),
+        Command::Personal(a) => personal::run(a, quiet),
         Command::Models(a) => models::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),

@@ -8,6 +8,7 @@
 pub mod annotate;
 pub mod fasta_jobs;
 pub mod ism;
+pub mod personal;
 pub mod predict;
 pub mod progress;
 pub mod scan;

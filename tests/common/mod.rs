@@ -179,3 +179,14 @@ pub fn shared_bcf() -> Option<Vec<u8>> {
     assert!(bcf.starts_with(b"BCF\x02"));
     Some(bcf)
 }
+
+/// Compresses the VCF `src` to BGZF at `dst` (through noodles) and writes its tabix index.
+pub fn bgzip_and_index(src: &str, dst: &Path) {
+    use std::io::Write;
+    let mut w = noodles::bgzf::io::Writer::new(std::fs::File::create(dst).unwrap());
+    w.write_all(&std::fs::read(src).unwrap()).unwrap();
+    w.finish().unwrap();
+    let index = noodles::vcf::fs::index(dst).unwrap();
+    let noodles::vcf::Index::Tabix(index) = index else { panic!("a tabix index") };
+    noodles::tabix::fs::write(std::path::PathBuf::from(format!("{}.tbi", dst.display())), &index).unwrap();
+}

@@ -1,0 +1,204 @@
+//! `xpresso personal`: arguments, sample choice, TSS loading (genome order) and the VCF
+//! reading plan, then the hand-over to `pipeline::personal`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::args::{genome_inputs, provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
+use crate::annotation::gtf::TssLevel;
+use crate::genome::Genome;
+use crate::input::InputError;
+use crate::output::guard::Named;
+use crate::output::suffixed;
+use crate::personal::sites::Sites;
+use crate::pipeline::personal::{Personal, PersonalOutputs, Unphased, MARGIN};
+use crate::pipeline::select::TssSelection;
+use crate::pipeline::tss_windows::TssWindows;
+use crate::variants::reader::VariantReader;
+use crate::variants::score::RefMismatch;
+use crate::variants::tss_index::TssEntry;
+use crate::window;
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("personal_source").required(true).args(["gtf", "tss_bed"]))]
+pub struct PersonalArgs {
+    /// Reference FASTA, plain or bgzip-compressed; .fai (and .gzi) are built beside it when missing.
+    #[arg(short, long, value_name = "FASTA")]
+    pub genome: PathBuf,
+
+    #[command(flatten)]
+    pub tss: TssArgs,
+
+    /// Cohort genotypes: VCF or BCF with GT (phased `|` or not `/`), sorted. With bgzip and a
+    /// .tbi/.csi index beside it only the TSS windows' regions are read; without, it is
+    /// streamed and must list its chromosomes in the genome's order.
+    #[arg(long, value_name = "VCF")]
+    pub vcf: PathBuf,
+
+    #[command(flatten)]
+    pub features: FeatureArgs,
+
+    /// Genes x samples matrix TSV (`-` = stdout, `.gz` = bgzip): gene_id, gene_name,
+    /// [transcript_id], chrom, tss (1-based), strand, reference, distinct, then one column per
+    /// sample (the mean of its haplotypes); TSSs in genome order.
+    #[arg(short, long, default_value = "-", value_name = "TSV")]
+    pub output: PathBuf,
+
+    /// One matrix column per sample haplotype (SAMPLE:1, SAMPLE:2) instead of the mean.
+    #[arg(long)]
+    pub haplotypes: bool,
+
+    /// Also write a long table: gene, sample, haplotype, prediction, the alleles applied
+    /// (POS:REF>ALT;...), for joins downstream (`.gz` = bgzip). One row per gene x sample
+    /// haplotype: large for big cohorts.
+    #[arg(long, value_name = "TSV")]
+    pub long: Option<PathBuf>,
+
+    /// Only these samples (comma-separated), in this order. Default: every sample of the VCF.
+    #[arg(long, value_delimiter = ',', value_name = "S1,S2")]
+    pub samples: Vec<String>,
+
+    /// Only the samples listed in this file (one per line, # comments allowed).
+    #[arg(long, value_name = "TXT", conflicts_with = "samples")]
+    pub samples_file: Option<PathBuf>,
+
+    /// Only records whose FILTER is PASS (or `.`).
+    #[arg(long)]
+    pub pass_only: bool,
+
+    /// A sample with two or more unphased heterozygous sites in a window: `skip` (its value
+    /// is NA there, counted), `error`, or `as-listed` (the alleles in the order GT writes them,
+    /// as `bcftools consensus -H 1|2`). One such site needs no phase and is always exact.
+    #[arg(long, value_enum, default_value_t = Unphased::Skip, value_name = "POLICY")]
+    pub unphased: Unphased,
+
+    /// A record whose REF differs from the genome: `skip` (left out, counted) or `error`.
+    #[arg(long, value_enum, default_value_t = RefMismatch::Skip, value_name = "POLICY")]
+    pub ref_mismatch: RefMismatch,
+
+    /// Never use the VCF's index: stream the whole file.
+    #[arg(long)]
+    pub no_index: bool,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    #[command(flatten)]
+    pub run: super::args::RunArgs,
+}
+
+impl PersonalArgs {
+    pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
+        let mut inputs = genome_inputs("--genome", &self.genome);
+        inputs.push(Named::new("--vcf", &self.vcf));
+        inputs.extend(["tbi", "csi"].map(|ext| Named::new("--vcf index", suffixed(&self.vcf, ext))));
+        inputs.extend(self.samples_file.iter().map(|p| Named::new("--samples-file", p)));
+        inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        let mut outputs = vec![Named::new("-o", &self.output)];
+        outputs.extend(self.long.iter().map(|p| Named::new("--long", p)));
+        (inputs, outputs)
+    }
+}
+
+pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
+    let started = Instant::now();
+    let (model, model_path) = args.model.load()?;
+    let mut genome = Genome::open(&args.genome)?;
+    let source = args.tss.source().context("personal needs --gtf or --tss-bed")?;
+    let selection = args.select.tss_selection(&genome)?;
+    let mut reader = VariantReader::open(&args.vcf)?;
+    let all: Vec<String> = reader.header.sample_names().iter().cloned().collect();
+    let (samples, columns) = choose_samples(&args, &all)?;
+
+    // every selected TSS, placed, in genome order; a shard is a block of that order
+    let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
+    let notes = windows.notes.clone();
+    let (tsss, _, _) = TssSelection { region: selection.region.clone(), shard: None }.open(&source, |_| true, &notes)?;
+    let mut entries = Vec::new();
+    for tss in tsss {
+        let mut tss = tss?;
+        if let Some((contig, features)) = windows.place(&tss)? {
+            tss.chrom.clone_from(&windows.genome.contig(contig).name);
+            let span = window::span(tss.pos, tss.strand);
+            entries.push(TssEntry { tss, contig, features, span });
+        }
+    }
+    windows.check_usable(&source, selection.is_partial())?;
+    let tss_warnings = windows.warnings();
+    entries.sort_by_key(|e| (e.contig, e.span.0, e.tss.pos));
+    if let Some(shard) = selection.shard {
+        let block = shard.block(entries.len() as u64);
+        entries = entries.drain(block.start as usize..block.end as usize).collect();
+    }
+
+    // the VCF: through its index, only the windows' regions (with their margins), in genome order
+    if let Some(index) = if args.no_index { None } else { reader.find_index()? } {
+        let regions = |name: &str| -> Vec<(u64, u64)> {
+            let Some(c) = genome.resolve(name) else { return Vec::new() };
+            let mut out: Vec<(u64, u64)> = Vec::new();
+            for e in entries.iter().filter(|e| e.contig == c) {
+                let (start, end) = ((e.span.0 - MARGIN + 1).max(1) as u64, (e.span.1 + MARGIN).max(1) as u64);
+                match out.last_mut() {
+                    Some(last) if start <= last.1 + 1 => last.1 = last.1.max(end),
+                    _ => out.push((start, end)),
+                }
+            }
+            out
+        };
+        let mut visits = reader.plan(index.as_ref(), regions);
+        visits.sort_by_key(|v| genome.resolve(&v.name));
+        reader.restrict(index, visits)?;
+    }
+    let sites = Sites::new(reader, columns, args.pass_only, args.ref_mismatch);
+    let personal = Personal {
+        predictor: model.as_ref(),
+        batch_size: args.model.batch_size,
+        quiet,
+        unphased: args.unphased,
+        samples,
+        per_transcript: args.tss.tss == TssLevel::Transcript,
+        provenance: provenance(&model_path, &args.features),
+    };
+    let outputs = PersonalOutputs { matrix: args.output, haplotypes: args.haplotypes, long: args.long };
+    let summary = personal.run(&mut genome, entries, sites, &outputs)?;
+    let (line, warnings) = summary.report();
+    super::report_warnings(&[tss_warnings, warnings].concat(), quiet);
+    log::info!("{line}; {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// The samples asked for (all by default) and their 0-based columns in the VCF.
+fn choose_samples(args: &PersonalArgs, all: &[String]) -> Result<(Vec<String>, Vec<usize>)> {
+    let mut wanted = args.samples.clone();
+    if let Some(path) = &args.samples_file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read sample list {}", path.display()))?;
+        wanted.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
+        if wanted.is_empty() {
+            return Err(InputError::msg(format!("sample list {} names no sample", path.display())));
+        }
+    }
+    if wanted.is_empty() {
+        if all.is_empty() {
+            return Err(InputError::msg(format!("VCF {} has no sample columns: personal needs genotypes", args.vcf.display())));
+        }
+        return Ok((all.to_vec(), (0..all.len()).collect()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut columns = Vec::new();
+    for s in &wanted {
+        if !seen.insert(s) {
+            return Err(InputError::msg(format!("sample {s} is named twice")));
+        }
+        match all.iter().position(|a| a == s) {
+            Some(c) => columns.push(c),
+            None => return Err(InputError::msg(format!("sample {s} is not in VCF {} (it has {} samples: {}...)", args.vcf.display(), all.len(), all.iter().take(5).cloned().collect::<Vec<_>>().join(", ")))),
+        }
+    }
+    Ok((wanted, columns))
+}
