@@ -281,3 +281,87 @@ fn generated_cohort_with_indels_on_both_strands_equals_bcftools_consensus() {
     assert!(stderr.contains("not in genome order"), "{stderr}");
     assert!(!d.join("u.tsv").exists());
 }
+
+/// With one allele the haplotype window is exactly score-variants' alt window (the same
+/// trimming and anchoring rules), for SNVs, insertions and deletions on both strands,
+/// around the TSS, at the window ends and past the chromosome ends.
+#[test]
+fn one_allele_haplotype_window_equals_the_alt_window() {
+    use xpresso::annotation::Strand;
+    use xpresso::genome::Genome;
+    use xpresso::personal::haplotype::haplotype_window;
+    use xpresso::variants::allele::Edit;
+    use xpresso::variants::alt_window::alt_window;
+    let dir = tempfile::tempdir().unwrap();
+    let fa = dir.path().join("g.fa");
+    write_fasta(&fa, &[("chr1", &random_bases(30_000, 9))], 60);
+    let mut genome = Genome::open(&fa).unwrap();
+    let id = genome.resolve("chr1").unwrap();
+    let (mut a, mut b, mut buf) = (Vec::new(), Vec::new(), Vec::new());
+    let mut state = 12345u64;
+    let mut next = |n: u64| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    for _ in 0..400 {
+        let tss = [3_000, 15_000, 29_000][next(3) as usize];
+        let strand = if next(2) == 0 { Strand::Plus } else { Strand::Minus };
+        let start = (tss as i64 - 7_500 + next(15_000) as i64).clamp(0, 29_990) as u64;
+        let (ref_len, alt_len) = [(1, 1), (0, 1 + next(30)), (1 + next(30), 0), (2 + next(5), 1 + next(5))][next(4) as usize];
+        let alt: Vec<u8> = (0..alt_len).map(|_| b"ACGT"[next(4) as usize]).collect();
+        let edit = Edit { start, ref_len, alt };
+        alt_window(&mut genome, id, tss, strand, &edit, &mut a, &mut buf).unwrap();
+        haplotype_window(&mut genome, id, tss, strand, &[&edit], &mut b, &mut buf).unwrap();
+        assert_eq!(a, b, "{edit:?} around {tss} {strand:?}");
+        assert_eq!(b.len(), 10_500);
+    }
+}
+
+/// `--shard K/N` splits the TSSs (genome order) into blocks: the shards' matrices and long
+/// tables concatenated (only shard 1 has the header) equal one run; `--samples` picks and
+/// orders columns, and a sample not in the VCF is an input error.
+#[test]
+fn shards_join_to_one_run_and_samples_pick_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let piece = read_piece(&shared().join("data/genome/GRCh37_22_20-21M.fa"));
+    let fa = d.join("22.fa.gz");
+    place_piece(&fa, "22", 51_304_566, 20_000_000, &piece);
+    let gtf = shared().join("data/annotation/chr22.GRCh37.75.gtf.gz").to_string_lossy().into_owned();
+    let vcf = shared().join("data/variants/dropseq_10donors_22_20-21M.b37.vcf.gz").to_string_lossy().into_owned();
+    let model = human_model().to_string_lossy().into_owned();
+    let fa = fa.to_string_lossy().into_owned();
+    let run = |extra: &[&str]| -> (String, String) {
+        let (m, l) = (d.join("m.tsv"), d.join("l.tsv"));
+        let (status, _, stderr) = xpresso(&[
+            &["personal", "-q", "-m", &model, "-g", &fa, "--gtf", &gtf, "--vcf", &vcf, "--region", "22:20,000,001-21,000,000", "-o", &m.to_string_lossy(), "--long", &l.to_string_lossy()][..],
+            extra,
+        ]
+        .concat());
+        assert!(status.success(), "{stderr}");
+        (std::fs::read_to_string(m).unwrap(), std::fs::read_to_string(l).unwrap())
+    };
+    let body = |t: &str| t.lines().filter(|l| !l.starts_with("##")).map(String::from).collect::<Vec<_>>();
+    let (one_m, one_l) = run(&[]);
+    for n in [2, 3] {
+        let (mut m, mut l) = (String::new(), String::new());
+        for k in 1..=n {
+            let (pm, pl) = run(&["--shard", &format!("{k}/{n}")]);
+            assert_eq!(pm.starts_with("##"), k == 1, "only shard 1 writes the header");
+            m.push_str(&pm);
+            l.push_str(&pl);
+        }
+        assert_eq!(body(&m), body(&one_m), "{n} shards");
+        assert_eq!(body(&l), body(&one_l), "{n} shards' long tables");
+    }
+    let (picked, _) = run(&["--samples", "Mel4_P37_150119,CHB8_P26_140723"]);
+    let (all, picked) = (tsv_rows(&one_m), tsv_rows(&picked));
+    assert_eq!(picked[0][7..], ["Mel4_P37_150119", "CHB8_P26_140723"]);
+    let col = |name: &str| all[0].iter().position(|c| c == name).unwrap();
+    for (a, p) in all.iter().zip(&picked).skip(1) {
+        assert_eq!((&p[7], &p[8]), (&a[col("Mel4_P37_150119")], &a[col("CHB8_P26_140723")]));
+    }
+    let (status, _, stderr) = xpresso(&["personal", "-q", "-m", &model, "-g", &fa, "--gtf", &gtf, "--vcf", &vcf, "--samples", "NOBODY", "-o", &d.join("x.tsv").to_string_lossy()]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("sample NOBODY is not in VCF"), "{stderr}");
+}

@@ -164,6 +164,7 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
         samples,
         per_transcript: args.tss.tss == TssLevel::Transcript,
         provenance: provenance(&model_path, &args.features),
+        writes_header: crate::pipeline::select::Shard::writes_header(selection.shard),
     };
     let outputs = PersonalOutputs { matrix: args.output, haplotypes: args.haplotypes, long: args.long };
     let summary = personal.run(&mut genome, entries, sites, &outputs)?;

@@ -90,7 +90,7 @@ impl Sites {
                     None => break,
                 },
             };
-            if c > contig || (c == contig && record.pos as i64 - 1 >= hi) {
+            if c > contig || (c == contig && record.pos as i64 > hi) {
                 self.peeked = Some((c, record));
                 break;
             }

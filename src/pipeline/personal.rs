@@ -60,6 +60,8 @@ pub struct Personal<'a> {
     pub per_transcript: bool,
     /// `##` lines (provenance), without the `##`.
     pub provenance: Vec<String>,
+    /// Header lines are written (false for shards after the first: their outputs join with cat).
+    pub writes_header: bool,
 }
 
 /// What a run did.
@@ -131,7 +133,9 @@ impl Personal<'_> {
     pub fn run(&self, genome: &mut Genome, entries: Vec<TssEntry>, mut sites: Sites, outputs: &PersonalOutputs) -> Result<PersonalSummary> {
         let mut matrix = Output::create(&outputs.matrix)?;
         let mut long = outputs.long.as_deref().map(Output::create).transpose()?;
-        self.write_headers(&mut matrix, long.as_mut(), outputs.haplotypes)?;
+        if self.writes_header {
+            self.write_headers(&mut matrix, long.as_mut(), outputs.haplotypes)?;
+        }
         let mut summary = PersonalSummary { tsss: entries.len() as u64, ..Default::default() };
         let progress = Progress::new(self.quiet, None, "windows");
         let mut counts = (0u64, 0u64, 0u64, 0u64); // haplotypes, unphased NA, overlaps, distinct
