@@ -84,9 +84,10 @@ fn snakemake_workflow_runs_and_its_gathered_outputs_equal_plain_runs() {
     let i = inputs();
     let model = s(&human_model());
     let config = format!(
-        "genome: {}\ngtf: {}\nvcf: {}\nmodel: {model}\nshards: 3\nthreads: 1\nscan:\n  ZDHHC8: \"{LOCUS}\"\nscan_step: 500\noutdir: results\n",
+        "genome: {}\ngtf: {}\nvcf: {}\ncohort_vcf: {}\nmodel: {model}\nshards: 3\nthreads: 1\nscan:\n  ZDHHC8: \"{LOCUS}\"\nscan_step: 500\noutdir: results\n",
         s(&i.genome),
         s(&i.gtf),
+        s(&i.vcf),
         s(&i.vcf)
     );
     std::fs::write(i.root.join("config.yaml"), config).unwrap();
@@ -132,6 +133,20 @@ fn snakemake_workflow_runs_and_its_gathered_outputs_equal_plain_runs() {
     // the same table; the `##xpresso` provenance line names each run's own command
     let table = |p: &Path| std::fs::read_to_string(p).unwrap().lines().filter(|l| !l.starts_with("##xpresso")).map(String::from).collect::<Vec<_>>();
     assert_eq!(table(&res.join("variants/scored.tsv")), table(&one_tsv));
+
+    // personal: 3 shards joined by cat == one run
+    let one_personal = i.root.join("one.personal.tsv.gz");
+    let (status, _, stderr) = xpresso(&["personal", "-q", "-m", &model, "--genome", &s(&i.genome), "--gtf", &s(&i.gtf), "--vcf", &s(&i.vcf), "-o", &s(&one_personal)]);
+    assert!(status.success(), "{stderr}");
+    let gunzip = |p: &Path| {
+        use std::io::Read;
+        let mut t = String::new();
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(p).unwrap()).read_to_string(&mut t).unwrap();
+        t.lines().filter(|l| !l.starts_with("##xpresso")).map(String::from).collect::<Vec<_>>()
+    };
+    let gathered = gunzip(&res.join("personal/expression.tsv.gz"));
+    assert!(gathered.len() > 1000 && gathered.iter().any(|l| l.starts_with("gene_id\t")), "every chr22 gene, one header");
+    assert_eq!(gathered, gunzip(&one_personal));
 
     // every job logged to a file; shard files were temporary
     for log in ["annotate/1.log", "annotate/3.log", "scan/ZDHHC8.log", "score_variants/2.log", "score_variants/gather.log"] {
@@ -264,7 +279,7 @@ fn groovy() -> Command {
 fn nextflow_files_are_valid_groovy_syntax() {
     let nf = repo().join("workflows/nextflow");
     let mut files = vec![nf.join("main.nf"), nf.join("nextflow.config"), nf.join("modules/local/gather.nf")];
-    for m in ["annotate", "predict", "scan", "ism", "scorevariants"] {
+    for m in ["annotate", "predict", "scan", "ism", "scorevariants", "personal"] {
         files.push(nf.join(format!("modules/xpresso/{m}/main.nf")));
     }
     let script = repo().join("tests/groovy/parse_only.groovy");
@@ -318,6 +333,12 @@ fn nextflow_modules_render_to_commands_that_run() {
     let vcf_staged = [staged.clone(), vec![("in.vcf.gz", i.vcf.as_path()), ("in.vcf.gz.tbi", &tbi)]].concat();
     let task = run_module("scorevariants", &vcf_staged, vars("SCOREVARIANTS", "hapmap", "", &[common[0], common[1], common[2], ("vcf", "in.vcf.gz")]));
     assert!(bcftools_body(&task.path().join("hapmap.vcf.gz")).iter().any(|l| l.contains("XPRESSO=")));
+
+    // personal, as shard 1 of 2
+    let task = run_module("personal", &vcf_staged, vars("PERSONAL", "cohort_1", "--shard 1/2", &[common[0], common[1], common[2], ("vcf", "in.vcf.gz")]));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(task.path().join("cohort_1.tsv.gz")).unwrap()), &mut text).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("gene_id\tgene_name\tchrom\ttss\tstrand\treference\tdistinct\tNA07034")), "{}", &text[..text.len().min(2000)]);
 
     // predict: the model README's reference windows, as a FASTA
     let fasta = i.root.join("reference.fa");

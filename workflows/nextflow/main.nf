@@ -13,7 +13,9 @@ include { XPRESSO_ANNOTATE      } from './modules/xpresso/annotate/main'
 include { XPRESSO_SCAN          } from './modules/xpresso/scan/main'
 include { XPRESSO_ISM           } from './modules/xpresso/ism/main'
 include { XPRESSO_SCOREVARIANTS } from './modules/xpresso/scorevariants/main'
+include { XPRESSO_PERSONAL      } from './modules/xpresso/personal/main'
 include { CAT_SHARDS; BCFTOOLS_CONCAT_SHARDS } from './modules/local/gather'
+include { CAT_SHARDS as CAT_PERSONAL_SHARDS } from './modules/local/gather'
 
 workflow {
     if (!params.genome || !params.gtf || !params.model) {
@@ -60,6 +62,19 @@ workflow {
             .map { list -> ['scored.vcf.gz', list.collect { it[1] }] }
         BCFTOOLS_CONCAT_SHARDS(vcf_parts)
         versions = versions.mix(XPRESSO_SCOREVARIANTS.out.versions.first())
+    }
+
+    // personal: N shards of the TSSs (genome order) x every sample of --cohort_vcf -> cat
+    if (params.cohort_vcf) {
+        def cohort = file(params.cohort_vcf, checkIfExists: true)
+        def cohort_index = file("${params.cohort_vcf}.tbi").exists() ? file("${params.cohort_vcf}.tbi") : file("${params.cohort_vcf}.csi", checkIfExists: true)
+        def ch_cohort = shards.map { k -> [[id: "personal_${k}", shard: k, shards: params.shards], cohort, cohort_index] }
+        XPRESSO_PERSONAL(ch_cohort, genome, gtf, model)
+        def personal_parts = XPRESSO_PERSONAL.out.tsv
+            .toSortedList { a, b -> a[0].shard <=> b[0].shard }
+            .map { list -> ['expression.tsv.gz', list.collect { it[1] }] }
+        CAT_PERSONAL_SHARDS(personal_parts)
+        versions = versions.mix(XPRESSO_PERSONAL.out.versions.first())
     }
 
     versions.unique().collectFile(name: 'versions.yml', storeDir: "${params.outdir}/pipeline_info")

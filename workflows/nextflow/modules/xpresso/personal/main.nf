@@ -1,0 +1,51 @@
+process XPRESSO_PERSONAL {
+    tag "$meta.id"
+    label 'process_medium'
+
+    input:
+    tuple val(meta), path(vcf), path(index)
+    path fasta
+    path gtf
+    path model
+
+    output:
+    tuple val(meta), path("${prefix}.tsv.gz"), emit: tsv
+    tuple val(meta), path("${prefix}.log")   , emit: log
+    path "versions.yml"                     , emit: versions
+
+    when:
+    task.ext.when == null || task.ext.when
+
+    script:
+    // the index is staged beside the VCF: each shard reads its TSS windows' regions through it
+    def args = task.ext.args ?: ''
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    xpresso personal \\
+        --threads $task.cpus \\
+        --genome $fasta \\
+        --gtf $gtf \\
+        --vcf $vcf \\
+        --model $model \\
+        $args \\
+        -o ${prefix}.tsv.gz \\
+        2> >(tee ${prefix}.log >&2)
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+    END_VERSIONS
+    """
+
+    stub:
+    prefix = task.ext.prefix ?: "${meta.id}"
+    """
+    echo -n | gzip > ${prefix}.tsv.gz
+    touch ${prefix}.log
+
+    cat <<-END_VERSIONS > versions.yml
+    "${task.process}":
+        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+    END_VERSIONS
+    """
+}
