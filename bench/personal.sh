@@ -4,17 +4,18 @@
 # on 2 threads: sample-gene values per second, distinct haplotype windows per TSS, wall time
 # and peak RSS; and the naive route (every sample haplotype its own forward pass),
 # extrapolated from `predict` on 2,000 windows measured in the same run.
-# Usage: bench/personal.sh [SAMPLES] [FOUNDERS] [SPACING_BP]
+# Usage: bench/personal.sh [SAMPLES] [FOUNDERS] [SPACING_BP] [BLOCK_BP]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${XPRESSO_SHARED:-../shared}
 samples=${1:-2504}
 founders=${2:-40}
 spacing=${3:-200}
-work=target/bench/personal_${samples}_${founders}_${spacing}
+block=${4:-100000}
+work=target/bench/personal_${samples}_${founders}_${spacing}_${block}
 cargo build --release --quiet --bin xpresso
 if [ ! -s "$work/cohort.vcf.gz.tbi" ]; then
-  python3 bench/personal_cohort.py "$work" "$shared" "$samples" "$founders" "$spacing"
+  python3 bench/personal_cohort.py "$work" "$shared" "$samples" "$founders" "$spacing" "$block"
   bgzip -f -@ 2 "$work/cohort.vcf" && tabix -f -p vcf "$work/cohort.vcf.gz"
 fi
 xp=${XPRESSO_BIN:-target/release/xpresso}
@@ -41,7 +42,7 @@ with open(f"{work}/naive.fa", "w") as f:
 PY
 read -r nwall _ < <(measure "$xp" predict -q -t 2 --fasta "$work/naive.fa" -o /dev/null)
 
-printf 'samples\tTSSs\tsample_gene_values\twall_s\tvalues_per_s\tdistinct_per_TSS\tpeak_rss_MiB\tnaive_windows_per_s\tnaive_wall_s_extrapolated\tspeedup\n'
-awk -v s="$samples" -v t="$tsss" -v w="$wall" -v r="$rss" -v d="$per_tss" -v nw="$nwall" 'BEGIN {
+printf 'block_bp\tsamples\tTSSs\tsample_gene_values\twall_s\tvalues_per_s\tdistinct_per_TSS\tpeak_rss_MiB\tnaive_windows_per_s\tnaive_wall_s_extrapolated\tspeedup\n'
+awk -v b="$block" -v s="$samples" -v t="$tsss" -v w="$wall" -v r="$rss" -v d="$per_tss" -v nw="$nwall" 'BEGIN {
   rate = 2000 / nw; naive = t * 2 * s / rate
-  printf "%d\t%d\t%d\t%s\t%.0f\t%s\t%s\t%.0f\t%.0f\t%.1f\n", s, t, t * s, w, t * s / w, d, r, rate, naive, naive / w }'
+  printf "%d\t%d\t%d\t%d\t%s\t%.0f\t%s\t%s\t%.0f\t%.0f\t%.1f\n", b, s, t, t * s, w, t * s / w, d, r, rate, naive, naive / w }'

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """A generated cohort for bench/personal.sh: a random chr22 of hg38's length, the TSSs of
 the chr22 genes of the shared GENCODE GTF, and a phased VCF of SAMPLES samples whose
-haplotypes are copies of FOUNDERS founder haplotypes, switching founder every 20 kb
-(haplotype blocks, as real cohorts share them). Sites lie only near TSS windows (what
+haplotypes are copies of FOUNDERS founder haplotypes, switching founder every BLOCK bp
+(haplotype blocks, as real cohorts share them; default 100 kb, so most windows hold a few
+dozen distinct haplotypes). Sites lie only near TSS windows (what
 `personal` reads), one every ~SPACING bp, 10% of them short indels.
 
-    bench/personal_cohort.py OUT_DIR SHARED [SAMPLES] [FOUNDERS] [SPACING]
+    bench/personal_cohort.py OUT_DIR SHARED [SAMPLES] [FOUNDERS] [SPACING] [BLOCK]
 """
 import gzip
 import os
@@ -16,6 +17,7 @@ out, shared = sys.argv[1], sys.argv[2]
 samples = int(sys.argv[3]) if len(sys.argv) > 3 else 2504
 founders = int(sys.argv[4]) if len(sys.argv) > 4 else 40
 spacing = int(sys.argv[5]) if len(sys.argv) > 5 else 200
+block = int(sys.argv[6]) if len(sys.argv) > 6 else 100_000
 os.makedirs(out, exist_ok=True)
 rng = random.Random(22)
 length = 50_818_468
@@ -48,7 +50,6 @@ with open(os.path.join(out, "genome.fa"), "wb") as f:
 # each sample haplotype copies one founder per 20 kb block; founders drawn unevenly
 weights = [1.0 / (k + 1) for k in range(founders)]
 haps = 2 * samples
-block = 20_000
 templates = {}
 
 

@@ -73,3 +73,36 @@ fn batched_ism_on_torch_cpu_matches_the_native_cone() {
         }
     }
 }
+
+/// `personal` through libtorch (the path `--device cuda` takes, base codes one-hot encoded
+/// on the device) gives the native values on the real donors, within 1e-5.
+#[test]
+fn personal_on_torch_cpu_matches_native() {
+    let dir = tempfile::tempdir().unwrap();
+    let piece = common::read_piece(&common::shared().join("data/genome/GRCh37_22_20-21M.fa"));
+    let fa = dir.path().join("22.fa.gz");
+    common::place_piece(&fa, "22", 51_304_566, 20_000_000, &piece);
+    let gtf = common::shared().join("data/annotation/chr22.GRCh37.75.gtf.gz");
+    let vcf = common::shared().join("data/variants/dropseq_10donors_22_20-21M.b37.vcf.gz");
+    let model = human_model().to_string_lossy().into_owned();
+    let run = |extra: &[&str]| {
+        let (status, stdout, stderr) = xpresso(&[
+            &["personal", "-q", "-m", &model, "-g", &fa.to_string_lossy(), "--gtf", &gtf.to_string_lossy(), "--vcf", &vcf.to_string_lossy()][..],
+            &["--region", "22:20,000,001-20,400,000", "--unphased", "as-listed", "--haplotypes"],
+            extra,
+        ]
+        .concat());
+        assert!(status.success(), "{stderr}");
+        tsv_rows(&stdout)
+    };
+    let (native, torch) = (run(&[]), run(&["--backend", "torch", "--device", "cpu"]));
+    assert_eq!(native.len(), torch.len());
+    assert!(native.len() > 10);
+    for (a, b) in native.iter().zip(&torch).skip(1) {
+        assert_eq!(a[..5], b[..5]);
+        for (x, y) in a[5..].iter().zip(&b[5..]).filter(|(x, _)| x.contains('.') && *x != ".") {
+            let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+            assert!((x - y).abs() <= 1e-5, "{a:?} vs {b:?}");
+        }
+    }
+}

@@ -25,6 +25,13 @@ impl Call {
 
 /// Parses one GT value (`0|1`, `1/1`, `./.`, `1`, `.`).
 pub fn parse_gt(gt: &str, n_alts: usize) -> Result<Call> {
+    // the common case, two one-digit alleles, without splitting
+    if let [a, sep @ (b'|' | b'/'), b] = *gt.as_bytes() {
+        let digit = |d: u8| (d.is_ascii_digit() && usize::from(d - b'0') <= n_alts).then(|| d - b'0');
+        if let (Some(a), Some(b)) = (digit(a), digit(b)) {
+            return Ok(Call { alleles: [a, b], ploidy: 2, phased: sep == b'|' });
+        }
+    }
     let mut alleles = [0u8; 2];
     let mut ploidy = 0u8;
     let mut phased = true;
@@ -64,7 +71,8 @@ pub fn calls(line: &str, columns: &[usize], n_alts: usize, out: &mut Vec<Call>) 
     let samples: Vec<&str> = fields.collect();
     for &c in columns {
         let Some(field) = samples.get(c) else { bail!("sample column {} is missing (the line has {} samples)", c + 10, samples.len()) };
-        out.push(match field.split(':').nth(gt_key) {
+        let gt = if gt_key == 0 { field.split(':').next() } else { field.split(':').nth(gt_key) };
+        out.push(match gt {
             Some(gt) => parse_gt(gt, n_alts)?,
             None => missing,
         });

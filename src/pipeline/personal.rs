@@ -239,7 +239,13 @@ impl Personal<'_> {
                     key.push((i as u32, a));
                 }
                 let next = key_ids.len();
-                let id = *key_ids.entry(key.clone()).or_insert(next);
+                let id = match key_ids.get(key.as_slice()) {
+                    Some(&id) => id,
+                    None => {
+                        key_ids.insert(key.clone(), next);
+                        next
+                    }
+                };
                 if id == next {
                     let edits: Vec<&Edit> = key.iter().map(|&(i, a)| near[i as usize].edits[a as usize - 1].as_ref().expect("checked")).collect();
                     haplotype_window(genome, entry.contig, entry.tss.pos, entry.tss.strand, &edits, &mut buf.0, &mut buf.1)?;
