@@ -31,9 +31,20 @@ fn main() {
     println!("oracle (f64, plain loops)\t1\t{oracle_rate:.2}\t1");
 
     let native = NativeModel::new(weights.clone());
-    for threads in [1, 2] {
-        let rate = rate(&native, &inputs, threads);
-        println!("native kernel\t{threads}\t{rate:.1}\t{:.0}", rate / oracle_rate);
+    let peak = [1, 2].map(fma_peak);
+    xpresso::model::conv2::use_portable(true);
+    let before = [1, 2].map(|threads| rate(&native, &inputs, threads));
+    xpresso::model::conv2::use_portable(false);
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        let r = before[i];
+        println!("native, conv2 by matrixmultiply (packing)\t{threads}\t{r:.1}\t{:.0}\t{:.1}% of peak", r / oracle_rate, 100.0 * r * CONV2_FLOP / peak[i]);
+    }
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        let r = rate(&native, &inputs, threads);
+        println!("native kernel\t{threads}\t{r:.1}\t{:.0}\t{:.1}% of peak ({:.2}x matrixmultiply)", r / oracle_rate, 100.0 * r * CONV2_FLOP / peak[i], r / before[i]);
+    }
+    for (i, threads) in [1, 2].into_iter().enumerate() {
+        println!("# FMA peak, {threads} thread(s): {:.1} GFLOP/s (one window's conv2 = {:.1} MFLOP)", peak[i] / 1e9, CONV2_FLOP / 1e6);
     }
     #[cfg(feature = "torch")]
     {
@@ -42,6 +53,61 @@ fn main() {
         let rate = rate(&torch, &inputs, 2);
         println!("libtorch CPU (tch)\t2\t{rate:.1}\t{:.0}", rate / oracle_rate);
     }
+}
+
+/// FLOPs of conv2 per window (2 per multiply-add): what "% of peak" counts.
+const CONV2_FLOP: f64 = 2.0 * 350.0 * 1152.0 * 32.0;
+
+/// The machine's FMA throughput on `threads` threads, FLOP/s: 12 independent ymm FMA chains
+/// per thread (enough to cover the FMA latency on current x86 cores), best of 3 runs.
+fn fma_peak(threads: usize) -> f64 {
+    const ITERS: u64 = 50_000_000;
+    let best = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            std::thread::scope(|s| {
+                for _ in 0..threads {
+                    s.spawn(|| std::hint::black_box(fma_chains(ITERS)));
+                }
+            });
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    (threads as u64 * ITERS * 12 * 8 * 2) as f64 / best
+}
+
+#[cfg(target_arch = "x86_64")]
+fn fma_chains(iters: u64) -> f32 {
+    if !(std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")) {
+        return 0.0;
+    }
+    // SAFETY: AVX2 and FMA are present (checked above).
+    unsafe { fma_chains_avx2(iters) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn fma_chains(_iters: u64) -> f32 {
+    0.0
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fma_chains_avx2(iters: u64) -> f32 {
+    use std::arch::x86_64::*;
+    let (a, b) = (_mm256_set1_ps(0.999_999), _mm256_set1_ps(1e-7));
+    let mut acc = [_mm256_set1_ps(1.0); 12];
+    for _ in 0..iters {
+        for v in acc.iter_mut() {
+            *v = _mm256_fmadd_ps(*v, a, b);
+        }
+    }
+    let mut sum = _mm256_setzero_ps();
+    for v in acc {
+        sum = _mm256_add_ps(sum, v);
+    }
+    let mut out = [0f32; 8];
+    _mm256_storeu_ps(out.as_mut_ptr(), sum);
+    out.iter().sum()
 }
 
 /// Windows/s of `model` over `inputs` in batches of 256 on a pool of `threads`.

@@ -7,8 +7,9 @@
 //!   the 10,500 x 128 activation is never stored.
 //! - **conv2 as one matrix product.** With the pooled map zero-padded by 4 rows at each end,
 //!   row j of the im2col matrix is the 1,152 contiguous floats starting at padded row j, so
-//!   conv2 is a single [350 x 1152] x [1152 x 32] SGEMM over overlapping rows (no copy),
-//!   done by `matrixmultiply` (AVX2/FMA picked at run time); bias, ReLU and pool follow.
+//!   conv2 is a single [350 x 1152] x [1152 x 32] product over overlapping rows (no copy),
+//!   done by the dedicated kernel of `conv2` (no packing: rows read in place, weights used
+//!   in their stored layout); bias, ReLU and pool follow.
 //! - The dense head is a small matrix-vector product.
 //!
 //! Hot loops are compiled twice, plain and with AVX2+FMA, and picked at run time. Batches are
@@ -104,27 +105,7 @@ impl NativeModel {
         for row in out.chunks_exact_mut(C2) {
             row.copy_from_slice(&w.conv2_bias);
         }
-        // SAFETY: A is read with row stride C1 over the rows' K2*C1 floats from padded row
-        // `rows.start`; the last row read ends at (rows.end-1)*C1 + K2*C1 <= (L1 + 2*PAD2)*C1,
-        // the length of `pool1` (asserted). B and C are dense row-major buffers of the sizes given.
-        unsafe {
-            matrixmultiply::sgemm(
-                rows.end - rows.start,
-                K2 * C1,
-                C2,
-                1.0,
-                pool1.as_ptr().add(rows.start * C1),
-                C1 as isize,
-                1,
-                w.conv2_kernel.as_ptr(),
-                C2 as isize,
-                1,
-                1.0,
-                out.as_mut_ptr(),
-                C2 as isize,
-                1,
-            );
-        }
+        super::conv2::conv2_accumulate(pool1, &w.conv2_kernel, out, rows);
     }
 
     /// The conv1 lookup tables (taps 0-2 with bias, taps 3-5), for the incremental cone.
