@@ -155,7 +155,37 @@ fn dispatch_conv1_pool(m: &NativeModel, s: &mut Scratch) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn conv1_pool_avx2(m: &NativeModel, s: &mut Scratch) {
-    conv1_pool(m, s)
+    for (bin, best) in s.pool1[PAD2 * C1..(PAD2 + L1) * C1].chunks_exact_mut(C1).enumerate() {
+        conv1_bin_avx2(&m.table_lo, &m.table_hi, &s.codes, bin, best);
+    }
+}
+
+/// `conv1_bin` with the 128 channels in two register-resident halves of 8 ymm each and the
+/// max as `vmaxps` (`f32::max` compiles to three instructions for its NaN rule; there are
+/// no NaNs here, and max is exact, so the result is bit for bit the same).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn conv1_bin_avx2(table_lo: &[f32], table_hi: &[f32], codes: &[u8], bin: usize, best: &mut [f32]) {
+    use std::arch::x86_64::*;
+    assert!(codes.len() >= (bin + 1) * POOL1 + 5 && best.len() == C1 && table_lo.len() == TRIPLES * C1 && table_hi.len() == TRIPLES * C1);
+    let triple = |i: usize| (*codes.get_unchecked(i) as usize * CODES + *codes.get_unchecked(i + 1) as usize) * CODES + *codes.get_unchecked(i + 2) as usize;
+    for half in 0..2 {
+        let off = half * (C1 / 2);
+        let mut acc = [_mm256_set1_ps(f32::NEG_INFINITY); 8];
+        for i in bin * POOL1..(bin + 1) * POOL1 {
+            // SAFETY: codes hold i + 5 < len (asserted); a triple code is < TRIPLES, so its
+            // table row (C1 floats) is inside the tables (asserted sizes); off + 64 <= C1
+            let lo = table_lo.as_ptr().add(triple(i) * C1 + off);
+            let hi = table_hi.as_ptr().add(triple(i + 3) * C1 + off);
+            for (c, a) in acc.iter_mut().enumerate() {
+                *a = _mm256_max_ps(*a, _mm256_add_ps(_mm256_loadu_ps(lo.add(8 * c)), _mm256_loadu_ps(hi.add(8 * c))));
+            }
+        }
+        let zero = _mm256_setzero_ps();
+        for (c, a) in acc.iter().enumerate() {
+            _mm256_storeu_ps(best.as_mut_ptr().add(off + 8 * c), _mm256_max_ps(*a, zero));
+        }
+    }
 }
 
 /// conv1 by table lookups + ReLU + max-pool(30) into the padded `pool1`.
