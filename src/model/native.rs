@@ -258,3 +258,37 @@ impl Predictor for NativeModel {
         Some(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AVX2 conv1 bin equals the scalar one bit for bit, on random and N-rich codes.
+    #[test]
+    fn avx2_conv1_equals_the_scalar_loop() {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if !(std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")) {
+                return;
+            }
+            let mut state = 3u64;
+            let mut rand = || {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                (state >> 33) as u32
+            };
+            let kernel: Vec<f32> = (0..K1 * ALPHABET * C1).map(|_| (rand() % 2000) as f32 / 1000.0 - 1.0).collect();
+            let bias: Vec<f32> = (0..C1).map(|_| (rand() % 200) as f32 / 1000.0 - 0.1).collect();
+            let (lo, hi) = (triple_table(&kernel, 0, Some(&bias)), triple_table(&kernel, 3, None));
+            for n_rate in [0, 3, 10] {
+                let codes: Vec<u8> = (0..CODE_PAD_LEFT + SEQ_LEN + CODE_PAD_RIGHT).map(|_| if rand() % 10 < n_rate { NO_BASE } else { (rand() % 4) as u8 }).collect();
+                for bin in [0, 1, 117, L1 - 1] {
+                    let (mut a, mut b) = (vec![0f32; C1], vec![0f32; C1]);
+                    conv1_bin(&lo, &hi, &codes, bin, &mut a);
+                    // SAFETY: AVX2 and FMA are present (checked above)
+                    unsafe { conv1_bin_avx2(&lo, &hi, &codes, bin, &mut b) };
+                    assert_eq!(a, b, "bin {bin}, N rate {n_rate}/10");
+                }
+            }
+        }
+    }
+}
