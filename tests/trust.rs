@@ -227,6 +227,25 @@ fn gzi_written_equals_bgzip_and_real_indexes_are_accepted() {
     assert!(ran.stdout.lines().any(|l| l.starts_with("G\t")), "{}", ran.stdout);
 }
 
+/// A BGZF block of the genome whose data was damaged after indexing fails its CRC: exit 3,
+/// named as a corrupt file (not as an index to rebuild).
+#[test]
+fn a_damaged_genome_block_is_refused_by_its_crc() {
+    let c = Case::new();
+    multi_block_fasta(&c);
+    let args = ["--genome", &c.p("g.fa.gz"), "--gtf", &c.p("ok.gtf")];
+    c.ok(&c.annotate(&args));
+    std::fs::remove_file(c.p("out.tsv")).unwrap();
+    let mut bytes = std::fs::read(c.p("g.fa.gz")).unwrap();
+    let size = u16::from_le_bytes([bytes[16], bytes[17]]) as usize + 1;
+    bytes[size - 8] ^= 0xff; // the first block's CRC32
+    std::fs::write(c.p("g.fa.gz"), &bytes).unwrap();
+    let ran = c.annotate(&args);
+    c.refused(&ran, 3, &[&c.p("g.fa.gz"), "is corrupt", "CRC32 mismatch"]);
+    let error = ran.stderr.lines().find(|l| l.contains("error:")).unwrap();
+    assert!(!error.contains("rebuild the index"), "{error}");
+}
+
 // ---- 2. truncated BGZF inputs ----
 
 #[test]

@@ -2,6 +2,7 @@
 //! (the genome is never loaded whole), chromosome names matched through `aliases`.
 
 pub mod aliases;
+mod blocks;
 pub mod convert;
 pub mod faidx;
 pub mod index;
@@ -9,13 +10,12 @@ pub mod layout;
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use crate::input::OrInput;
 use anyhow::{Context, Result};
-use noodles::bgzf;
 
 use index::Compression;
 use layout::Layout;
@@ -33,7 +33,7 @@ pub struct Contig {
 /// The FASTA bytes, by (uncompressed) byte offset.
 enum Data {
     Plain(File),
-    Bgzf(bgzf::io::IndexedReader<File>),
+    Bgzf(blocks::BlockReader),
 }
 
 impl Data {
@@ -49,15 +49,7 @@ impl Data {
                     }
                 }
             }
-            Data::Bgzf(reader) => {
-                reader.seek(SeekFrom::Start(pos))?;
-                while n < buf.len() {
-                    match reader.read(&mut buf[n..])? {
-                        0 => break,
-                        k => n += k,
-                    }
-                }
-            }
+            Data::Bgzf(reader) => n = reader.read_at(pos, buf)?,
         }
         Ok(n)
     }
@@ -105,7 +97,7 @@ impl Genome {
             }
             Compression::Bgzf => {
                 let (gzi, len) = index::load_or_build_gzi(path)?;
-                (Data::Bgzf(bgzf::io::IndexedReader::new(file, gzi)), len)
+                (Data::Bgzf(blocks::BlockReader::new(file, gzi.as_ref())), len)
             }
             Compression::Gzip => unreachable!("converted to BGZF above"),
         };
@@ -156,7 +148,14 @@ impl Genome {
         if lo < hi {
             self.read_bases(id, lo as u64, hi as u64, out).map_err(|e| {
                 let fai = crate::output::suffixed(&self.path, "fai");
-                let e = index::rebuild_hint(&fai, &self.path, e.context(format!("reading {}:{}-{hi}", self.contigs[id].name, lo + 1)));
+                let at = format!("reading {}:{}-{hi}", self.contigs[id].name, lo + 1);
+                // a block that fails its own checks is the file's fault, not the index's
+                let corrupt = e.chain().filter_map(|c| c.downcast_ref::<io::Error>()).any(|io| io.kind() == io::ErrorKind::InvalidData);
+                let e = if corrupt {
+                    e.context(format!("FASTA {} is corrupt ({at})", self.path.display()))
+                } else {
+                    index::rebuild_hint(&fai, &self.path, e.context(at))
+                };
                 match &self.source {
                     Some(source) => e.context(format!("FASTA {} (read from its BGZF copy)", source.display())),
                     None => e,
