@@ -137,6 +137,13 @@ pub fn genome_inputs(flag: &str, path: &std::path::Path) -> Vec<Named> {
     v
 }
 
+/// A VCF/BCF input and the `.tbi`/`.csi` index that may be read beside it.
+pub fn vcf_inputs(path: &std::path::Path) -> Vec<Named> {
+    let mut v = vec![Named::new("--vcf", path)];
+    v.extend(["tbi", "csi"].map(|ext| Named::new("--vcf index", crate::output::suffixed(path, ext))));
+    v
+}
+
 /// The `##` lines at the top of every TSV: where it came from, and what its numbers are.
 pub fn provenance(model: &str, features: &FeatureArgs) -> Vec<String> {
     let command: Vec<String> = std::env::args().collect();

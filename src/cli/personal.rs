@@ -12,7 +12,6 @@ use crate::annotation::gtf::TssLevel;
 use crate::genome::Genome;
 use crate::input::InputError;
 use crate::output::guard::Named;
-use crate::output::suffixed;
 use crate::personal::sites::Sites;
 use crate::pipeline::personal::{Personal, PersonalOutputs, Unphased, MARGIN};
 use crate::pipeline::select::TssSelection;
@@ -96,8 +95,7 @@ pub struct PersonalArgs {
 impl PersonalArgs {
     pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
         let mut inputs = genome_inputs("--genome", &self.genome);
-        inputs.push(Named::new("--vcf", &self.vcf));
-        inputs.extend(["tbi", "csi"].map(|ext| Named::new("--vcf index", suffixed(&self.vcf, ext))));
+        inputs.extend(super::args::vcf_inputs(&self.vcf));
         inputs.extend(self.samples_file.iter().map(|p| Named::new("--samples-file", p)));
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
         let mut outputs = vec![Named::new("-o", &self.output)];

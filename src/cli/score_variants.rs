@@ -9,7 +9,6 @@ use clap::Args;
 use super::args::{genome_inputs, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::genome::Genome;
 use crate::output::guard::Named;
-use crate::output::suffixed;
 use crate::pipeline::score_variants::{ScoreVariants, VariantOutputs};
 use crate::pipeline::tss_windows::TssWindows;
 use crate::variants::reader::VariantReader;
@@ -70,8 +69,7 @@ pub struct ScoreVariantsArgs {
 impl ScoreVariantsArgs {
     pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
         let mut inputs = genome_inputs("--genome", &self.genome);
-        inputs.push(Named::new("--vcf", &self.vcf));
-        inputs.extend(["tbi", "csi"].map(|ext| Named::new("--vcf index", suffixed(&self.vcf, ext))));
+        inputs.extend(super::args::vcf_inputs(&self.vcf));
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
         let mut outputs = vec![Named::new("-o", &self.output)];
         outputs.extend(self.tsv.iter().map(|p| Named::new("--tsv", p)));
