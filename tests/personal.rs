@@ -282,41 +282,6 @@ fn generated_cohort_with_indels_on_both_strands_equals_bcftools_consensus() {
     assert!(!d.join("u.tsv").exists());
 }
 
-/// With one allele the haplotype window is exactly score-variants' alt window (the same
-/// trimming and anchoring rules), for SNVs, insertions and deletions on both strands,
-/// around the TSS, at the window ends and past the chromosome ends.
-#[test]
-fn one_allele_haplotype_window_equals_the_alt_window() {
-    use xpresso::annotation::Strand;
-    use xpresso::genome::Genome;
-    use xpresso::personal::haplotype::haplotype_window;
-    use xpresso::variants::allele::Edit;
-    use xpresso::variants::alt_window::alt_window;
-    let dir = tempfile::tempdir().unwrap();
-    let fa = dir.path().join("g.fa");
-    write_fasta(&fa, &[("chr1", &random_bases(30_000, 9))], 60);
-    let mut genome = Genome::open(&fa).unwrap();
-    let id = genome.resolve("chr1").unwrap();
-    let (mut a, mut b, mut buf) = (Vec::new(), Vec::new(), Vec::new());
-    let mut state = 12345u64;
-    let mut next = |n: u64| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) % n
-    };
-    for _ in 0..400 {
-        let tss = [3_000, 15_000, 29_000][next(3) as usize];
-        let strand = if next(2) == 0 { Strand::Plus } else { Strand::Minus };
-        let start = (tss as i64 - 7_500 + next(15_000) as i64).clamp(0, 29_990) as u64;
-        let (ref_len, alt_len) = [(1, 1), (0, 1 + next(30)), (1 + next(30), 0), (2 + next(5), 1 + next(5))][next(4) as usize];
-        let alt: Vec<u8> = (0..alt_len).map(|_| b"ACGT"[next(4) as usize]).collect();
-        let edit = Edit { start, ref_len, alt };
-        alt_window(&mut genome, id, tss, strand, &edit, &mut a, &mut buf).unwrap();
-        haplotype_window(&mut genome, id, tss, strand, &[&edit], &mut b, &mut buf).unwrap();
-        assert_eq!(a, b, "{edit:?} around {tss} {strand:?}");
-        assert_eq!(b.len(), 10_500);
-    }
-}
-
 /// `--shard K/N` splits the TSSs (genome order) into blocks: the shards' matrices and long
 /// tables concatenated (only shard 1 has the header) equal one run; `--samples` picks and
 /// orders columns, and a sample not in the VCF is an input error.

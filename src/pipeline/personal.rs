@@ -1,6 +1,6 @@
 //! `personal`: every TSS window (in genome order) x every chosen sample x each of its
 //! haplotypes. For a window, each sample haplotype is keyed by the alleles it carries near
-//! the window; each distinct key is built once (`personal::haplotype`), identical windows
+//! the window; each distinct key is built once (`variants::alt_window::haplotype_window`), identical windows
 //! are merged by content, and each distinct window is predicted once through the shared
 //! `predict_stream` batches, its value fanned out to every carrier.
 
@@ -19,9 +19,9 @@ use crate::model::arch::SEQ_LEN;
 use crate::model::Predictor;
 use crate::output::Output;
 use crate::personal::genotype::MISSING;
-use crate::personal::haplotype::haplotype_window;
 use crate::personal::sites::{Site, SiteCounts, Sites};
 use crate::variants::allele::Edit;
+use crate::variants::alt_window::haplotype_window;
 use crate::variants::tss_index::TssEntry;
 use crate::window;
 

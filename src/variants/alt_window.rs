@@ -7,7 +7,8 @@
 //!   upstream side (the promoter) stays in place and the alt allele starts where REF started,
 //!   so after a deletion of the TSS base index 7000 holds the first base past the deletion.
 //!
-//! Substitutions (no length change) therefore only replace bases in place.
+//! Substitutions (no length change) therefore only replace bases in place. `personal` applies
+//! a haplotype's many alleles with the same rules (`haplotype_window`), edit by edit.
 
 use anyhow::Result;
 
@@ -16,43 +17,56 @@ use crate::annotation::Strand;
 use crate::genome::{ContigId, Genome};
 use crate::window::{self, onehot, TSS_INDEX};
 
-/// Position of the TSS base on the alt haplotype (0-based, alt coordinates).
-pub fn alt_tss(tss: u64, strand: Strand, edit: &Edit) -> i64 {
-    let (p, shift) = (tss as i64, edit.shift());
-    let (start, end) = (edit.start as i64, edit.start as i64 + edit.ref_len as i64);
-    if end <= p {
-        p + shift // wholly left of the TSS in genome coordinates
-    } else if start > p {
-        p // wholly right
-    } else {
-        match strand {
-            Strand::Plus => p,
-            Strand::Minus => p + shift,
-        }
-    }
-}
-
 /// Cuts the alt-haplotype window of the TSS `tss` on `strand` into `out` (`SEQ_LEN` bases,
 /// reverse-complemented on minus, N past the chromosome ends). `buf` is scratch.
 pub fn alt_window(genome: &mut Genome, contig: ContigId, tss: u64, strand: Strand, edit: &Edit, out: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<()> {
-    let (ws, we) = window::span_at(alt_tss(tss, strand, edit), strand);
-    let start = edit.start as i64;
-    let alt_end = start + edit.alt.len() as i64;
-    let shift = edit.shift();
+    haplotype_window(genome, contig, tss, strand, &[edit], out, buf)
+}
+
+/// Position of the TSS base on the haplotype (0-based, haplotype coordinates).
+pub fn haplotype_tss(tss: u64, strand: Strand, edits: &[&Edit]) -> i64 {
+    let p = tss as i64;
+    edits
+        .iter()
+        .map(|e| {
+            let (start, end) = (e.start as i64, e.start as i64 + e.ref_len as i64);
+            if end <= p || (start <= p && strand == Strand::Minus) {
+                e.shift()
+            } else {
+                0
+            }
+        })
+        .sum::<i64>()
+        + p
+}
+
+/// Cuts the haplotype window of `tss` on `strand` into `out` (reverse-complemented on
+/// minus). `edits` must be sorted by start and not overlap. `buf` is scratch.
+pub fn haplotype_window(genome: &mut Genome, contig: ContigId, tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<()> {
+    let (ws, we) = window::span_at(haplotype_tss(tss, strand, edits), strand);
     out.clear();
-    if ws < start {
-        genome.fetch_padded(contig, ws, we.min(start), buf)?;
-        out.extend_from_slice(buf);
+    // walk the haplotype: a reference run, then an edit's ALT bases, ...; `shift` maps
+    // haplotype coordinates of the current reference run back to the genome
+    let (mut ref_from, mut shift) = (i64::MIN / 4, 0i64);
+    let mut reference = |from_h: i64, to_h: i64, shift: i64, out: &mut Vec<u8>, buf: &mut Vec<u8>| -> Result<()> {
+        let (a, b) = (from_h.max(ws), to_h.min(we));
+        if a < b {
+            genome.fetch_padded(contig, a - shift, b - shift, buf)?;
+            out.extend_from_slice(buf);
+        }
+        Ok(())
+    };
+    for e in edits {
+        let start_h = e.start as i64 + shift;
+        reference(ref_from + shift, start_h, shift, out, buf)?;
+        let (a, b) = (start_h.max(ws), (start_h + e.alt.len() as i64).min(we));
+        if a < b {
+            out.extend_from_slice(&e.alt[(a - start_h) as usize..(b - start_h) as usize]);
+        }
+        ref_from = e.start as i64 + e.ref_len as i64;
+        shift += e.shift();
     }
-    let (a0, a1) = (ws.max(start), we.min(alt_end));
-    if a0 < a1 {
-        out.extend_from_slice(&edit.alt[(a0 - start) as usize..(a1 - start) as usize]);
-    }
-    let r0 = ws.max(alt_end);
-    if r0 < we {
-        genome.fetch_padded(contig, r0 - shift, we - shift, buf)?;
-        out.extend_from_slice(buf);
-    }
+    reference(ref_from + shift, i64::MAX / 4, shift, out, buf)?;
     if strand == Strand::Minus {
         onehot::reverse_complement(out);
     }
