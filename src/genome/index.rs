@@ -153,7 +153,6 @@ fn build_gzi(path: &Path) -> Result<(gzi::Index, u64)> {
 
 /// Writes an index file beside the FASTA through a temporary file, or explains why not.
 fn write_beside(fasta: &Path, dest: &Path, write: impl FnOnce(&mut File) -> io::Result<()>) -> Result<()> {
-    let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let fail = |e: &dyn std::fmt::Display| {
         anyhow::anyhow!(
             "FASTA {} has no index and {} cannot be written ({e}); index it where it is writable \
@@ -162,12 +161,15 @@ fn write_beside(fasta: &Path, dest: &Path, write: impl FnOnce(&mut File) -> io::
             dest.display()
         )
     };
+    // an index that is a link (to a shared copy) is replaced at its target, the link kept
+    let dest = crate::output::destination::replace_target(dest).map_err(|e| fail(&e))?;
+    let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .permissions(crate::output::default_permissions())
         .tempfile_in(dir)
         .map_err(|e| fail(&e))?;
     write(tmp.as_file_mut()).map_err(|e| fail(&e))?;
-    tmp.persist(dest).map_err(|e| fail(&e.error))?;
+    tmp.persist(&dest).map_err(|e| fail(&e.error))?;
     Ok(())
 }
 

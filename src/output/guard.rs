@@ -7,6 +7,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use super::destination::{self, Destination};
+
 /// One path of the command line, with the option that gave it (for the message).
 #[derive(Clone, Debug)]
 pub struct Named {
@@ -41,24 +43,33 @@ fn is_stream(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Whether an output path is written in place rather than replaced (a device or FIFO).
-fn is_special(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
-}
-
 /// Refuses outputs that are an input, or the same as another output; the message names both.
+/// Outputs are compared as `destination` resolves them: `/dev/stdout` is `-`, a link is its
+/// target, a device or FIFO is written in place (and may be named twice, as `/dev/null`).
 pub fn check(inputs: &[Named], outputs: &[Named]) -> Result<(), String> {
-    let stdouts: Vec<&Named> = outputs.iter().filter(|o| is_stream(&o.path)).collect();
+    let mut resolved = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        let d = destination::resolve(&o.path).map_err(|e| format!("{} {}: {e:#}", o.flag, o.path.display()))?;
+        if let Destination::Descriptor(n) = d {
+            if std::fs::symlink_metadata(format!("/proc/self/fd/{n}")).is_err() {
+                return Err(format!("{} {}: descriptor {n} is not open", o.flag, o.path.display()));
+            }
+        }
+        resolved.push((o, d));
+    }
+    let stdouts: Vec<&Named> = resolved.iter().filter(|(_, d)| *d == Destination::Stdout).map(|(o, _)| *o).collect();
     if stdouts.len() > 1 {
         return Err(format!(
             "{} and {} both write to standard output (`-`): give one of them a file name",
             stdouts[0].flag, stdouts[1].flag
         ));
     }
-    let files: Vec<(&Named, Identity)> = outputs
+    let files: Vec<(&Named, Identity)> = resolved
         .iter()
-        .filter(|o| !is_stream(&o.path) && !is_special(&o.path))
-        .filter_map(|o| identity(&o.path).map(|id| (o, id)))
+        .filter_map(|(o, d)| match d {
+            Destination::Replace(p) => identity(p).map(|id| (*o, id)),
+            _ => None,
+        })
         .collect();
     for input in inputs.iter().filter(|i| !is_stream(&i.path)) {
         let Some(id) = identity(&input.path) else { continue };

@@ -3,6 +3,7 @@
 //! complete. `-` is standard output; a `.gz`/`.bgz` name is bgzip-compressed (gzip-compatible,
 //! and tabix can index it).
 
+pub mod destination;
 pub mod guard;
 pub mod staging;
 pub mod track;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use noodles::bgzf;
+use destination::Destination;
 use staging::Temp;
 
 enum Sink {
@@ -22,8 +24,10 @@ enum Sink {
 }
 
 /// A file being written; call `finish` to publish it (see `staging`: all outputs of a run
-/// appear together). Dropping it unfinished removes it. An existing non-regular destination
-/// (`/dev/null`, a FIFO) is written in place. Write errors name the destination.
+/// appear together). Dropping it unfinished removes it. A name of a descriptor
+/// (`/dev/stdout`, `/dev/fd/N`) writes to it, an existing non-regular destination
+/// (`/dev/null`, a FIFO) is written in place, a symbolic link is written through to its
+/// target (see `destination`). Write errors name the destination.
 pub struct Output {
     sink: Sink,
     /// Temporary file and final destination; `None` when written in place.
@@ -35,19 +39,22 @@ pub struct Output {
 impl Output {
     /// Starts writing `path` (`-` for stdout).
     pub fn create(path: &Path) -> Result<Self> {
-        if path.as_os_str() == "-" {
-            return Ok(Output { sink: Sink::Stdout(BufWriter::new(io::stdout())), publish: None, name: "standard output".into() });
-        }
-        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-            // /dev/null, a FIFO, /dev/stdout: write in place, never rename over it
-            let file = std::fs::OpenOptions::new().write(true).open(path).with_context(|| format!("cannot open {}", path.display()))?;
-            return Ok(Output { sink: Sink::Plain(BufWriter::new(file)), publish: None, name: path.display().to_string() });
-        }
-        let name = path.file_name().with_context(|| format!("output path {} has no file name", path.display()))?;
-        let (file, tmp) = temp_beside(path, &format!(".{}.", name.to_string_lossy()))?;
+        let name = path.display().to_string();
+        let in_place = |file: File| Ok(Output { sink: Sink::Plain(BufWriter::new(file)), publish: None, name: name.clone() });
+        let target = match destination::resolve(path)? {
+            Destination::Stdout => return Ok(Output { sink: Sink::Stdout(BufWriter::new(io::stdout())), publish: None, name: "standard output".into() }),
+            Destination::Descriptor(fd) => return in_place(destination::open_descriptor(fd, path)?),
+            Destination::InPlace(p) => {
+                // /dev/null, a FIFO: write in place, never rename over it
+                return in_place(std::fs::OpenOptions::new().write(true).open(&p).with_context(|| format!("cannot open {}", path.display()))?);
+            }
+            Destination::Replace(p) => p,
+        };
+        let file_name = target.file_name().with_context(|| format!("output path {} has no file name", path.display()))?;
+        let (file, tmp) = temp_beside(&target, &format!(".{}.", file_name.to_string_lossy()))?;
         let buffered = BufWriter::with_capacity(1 << 16, file);
         let sink = if is_compressed_name(path) { Sink::Bgzf(bgzf::io::Writer::new(buffered)) } else { Sink::Plain(buffered) };
-        Ok(Output { sink, publish: Some((tmp, path.to_path_buf())), name: path.display().to_string() })
+        Ok(Output { sink, publish: Some((tmp, target)), name })
     }
 
     /// Flushes everything and renames the file into place.

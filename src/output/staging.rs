@@ -37,11 +37,13 @@ impl Temp {
         Temp { path: Some(path), id }
     }
 
-    /// Renames the file to `dest` now.
+    /// Renames the file to `dest` now (through links to their target; never over anything
+    /// but a regular file).
     fn persist(mut self, dest: &Path) -> Result<()> {
         let path = self.path.take().expect("a Temp holds its path until persisted");
         forget(self.id);
-        path.persist(dest).map_err(|e| e.error).with_context(|| format!("cannot write {}", dest.display()))?;
+        let dest = super::destination::replace_target(dest)?;
+        path.persist(&dest).map_err(|e| e.error).with_context(|| format!("cannot write {}", dest.display()))?;
         Ok(())
     }
 

@@ -100,13 +100,14 @@ pub fn write_bigwig_intervals(path: &Path, chrom_sizes: &HashMap<String, u32>, i
     use bigtools::beddata::BedParserStreamingIterator;
     use bigtools::{BigWigWrite, Value};
 
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let (file, tmp) = super::temp_beside(path, &format!(".{name}."))?;
+    let target = super::destination::replace_target(path).map_err(|e| anyhow::anyhow!("bigWig needs a regular file: {e}"))?;
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (file, tmp) = super::temp_beside(&target, &format!(".{name}."))?;
     let items = intervals.map(|(chrom, start, end, value)| (chrom, Value { start: start as u32, end: end as u32, value }));
     let data = BedParserStreamingIterator::wrap_infallible_iter(items, false);
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     BigWigWrite::new(file, chrom_sizes.clone())
         .write(data, runtime)
         .map_err(|e| anyhow::anyhow!("cannot write bigWig {}: {e}", path.display()))?;
-    tmp.publish(path.to_path_buf())
+    tmp.publish(target)
 }

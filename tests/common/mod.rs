@@ -2,6 +2,7 @@
 //! pass, and small generated genomes.
 #![allow(dead_code)]
 
+pub mod case;
 pub mod oracle;
 
 use std::path::{Path, PathBuf};
