@@ -68,9 +68,10 @@ pub struct PersonalArgs {
     #[arg(long)]
     pub pass_only: bool,
 
-    /// A sample with two or more unphased heterozygous sites in a window: `skip` (its value
+    /// A sample with an unphased heterozygous site and a second heterozygous site (phased or
+    /// not) in a window, so that which alleles share a haplotype is unknown: `skip` (its value
     /// is NA there, counted), `error`, or `as-listed` (the alleles in the order GT writes them,
-    /// as `bcftools consensus -H 1|2`). One such site needs no phase and is always exact.
+    /// as `bcftools consensus -H 1|2`). A single heterozygous site needs no phase.
     #[arg(long, value_enum, default_value_t = Unphased::Skip, value_name = "POLICY")]
     pub unphased: Unphased,
 
@@ -111,6 +112,7 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
     let source = args.tss.source().context("personal needs --gtf or --tss-bed")?;
     let selection = args.select.tss_selection(&genome)?;
     let mut reader = VariantReader::open(&args.vcf)?;
+    let contig_warning = crate::variants::contigs::check_lengths(&reader.header, &args.vcf, &genome)?;
     let all: Vec<String> = reader.header.sample_names().iter().cloned().collect();
     let (samples, columns) = choose_samples(&args, &all)?;
 
@@ -167,7 +169,7 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
     let outputs = PersonalOutputs { matrix: args.output, haplotypes: args.haplotypes, long: args.long };
     let summary = personal.run(&mut genome, entries, sites, &outputs)?;
     let (line, warnings) = summary.report();
-    super::report_warnings(&[tss_warnings, warnings].concat(), quiet);
+    super::report_warnings(&[tss_warnings, contig_warning.into_iter().collect(), warnings].concat(), quiet);
     log::info!("{line}; {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -190,6 +192,9 @@ fn choose_samples(args: &PersonalArgs, all: &[String]) -> Result<(Vec<String>, V
     }
     let mut seen = std::collections::HashSet::new();
     let mut columns = Vec::new();
+    if wanted.iter().any(|s| s.trim().is_empty()) {
+        return Err(super::usage_error("--samples: an empty sample name (give names separated by commas, or leave --samples out for every sample)"));
+    }
     for s in &wanted {
         if !seen.insert(s) {
             return Err(InputError::msg(format!("sample {s} is named twice")));

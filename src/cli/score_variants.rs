@@ -79,6 +79,13 @@ impl ScoreVariantsArgs {
 
 pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
+    // a text VCF under a .bcf name would be read back as garbage by every BCF reader
+    if matches!(args.output.extension().and_then(|e| e.to_str()), Some("bcf")) {
+        return Err(super::usage_error(format!(
+            "-o {}: BCF output is not written yet; use a .vcf.gz name (bgzip; `bcftools view -Ob` converts it)",
+            args.output.display()
+        )));
+    }
     let (model, model_path) = args.model.load()?;
     let mut genome = Genome::open(&args.genome)?;
     let region = args.select.placed(&genome)?;
@@ -88,6 +95,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     windows.check_usable(&source, false)?;
     let tss_warnings = windows.warnings();
     let reader = VariantReader::open(&args.vcf)?;
+    let contig_warning = crate::variants::contigs::check_lengths(&reader.header, &args.vcf, &genome)?;
     let command: Vec<String> = std::env::args().collect();
     let scoring = ScoreVariants {
         predictor: model.as_ref(),
@@ -108,7 +116,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv };
     let summary = scoring.run(&mut genome, &index, reader, &outputs)?;
     let (line, warnings) = summary.report();
-    super::report_warnings(&[tss_warnings, warnings].concat(), quiet);
+    super::report_warnings(&[tss_warnings, contig_warning.into_iter().collect(), warnings].concat(), quiet);
     let secs = started.elapsed().as_secs_f64();
     log::info!("{line}; {} TSS windows; {secs:.1} s", index.len());
     Ok(())

@@ -28,6 +28,8 @@ pub enum MissingFeatures {
 #[derive(Debug, Default)]
 pub struct FeatureTable {
     rows: HashMap<String, [f32; N_FEATURES]>,
+    /// The file, for messages.
+    path: std::path::PathBuf,
 }
 
 impl FeatureTable {
@@ -61,7 +63,7 @@ impl FeatureTable {
                 bail!("features table {shown} line {line}: key '{key}' appears twice");
             }
         }
-        Ok(FeatureTable { rows })
+        Ok(FeatureTable { rows, path: path.to_path_buf() })
     }
 
     pub fn get(&self, key: &str) -> Option<&[f32; N_FEATURES]> {
@@ -125,7 +127,7 @@ impl FeatureJoin {
         match self.policy {
             MissingFeatures::Zero => Ok(Some([0.0; N_FEATURES])),
             MissingFeatures::Skip => Ok(None),
-            MissingFeatures::Error => bail!("no features row for '{key}' (--missing-features error)"),
+            MissingFeatures::Error => bail!("{}: no features row for '{key}' (--missing-features error)", table.path.display()),
         }
     }
 

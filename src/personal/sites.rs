@@ -71,6 +71,11 @@ impl Sites {
         Sites { reader, path, columns, pass_only, ref_mismatch, peeked: None, buffer: VecDeque::new(), last: None, done: false, scratch: Vec::new(), counts: SiteCounts::default() }
     }
 
+    /// The VCF read.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     /// The buffered sites (in order) after reading every record that starts before `hi` on
     /// `contig` and dropping those wholly before `lo` (0-based, half-open). Calls must come
     /// with `(contig, lo)` non-decreasing.
@@ -168,8 +173,9 @@ impl Sites {
             })
             .collect();
         let mut out = Vec::with_capacity(self.columns.len());
-        calls(&record.line, &self.columns, record.alts.len(), &mut out).map_err(|e| anyhow::anyhow!("{}: {e}", record.locus(&self.path)))?;
-        self.counts.missing_calls += out.iter().flat_map(|c| &c.alleles[..c.ploidy as usize]).filter(|&&a| a == MISSING).count() as u64;
+        calls(&record.line, &self.columns, record.alts.len(), &mut out).map_err(|e| InputError::msg(format!("{}: {e}", record.locus(&self.path))))?;
+        // a lone `.` (ploidy unknown) counts as one missing allele
+        self.counts.missing_calls += out.iter().flat_map(|c| &c.alleles[..c.ploidy.max(1) as usize]).filter(|&&a| a == MISSING).count() as u64;
         let end = record.end();
         Ok(Some(Site { contig, pos: record.pos, end, reference: record.reference, alts: record.alts, edits, calls: out }))
     }

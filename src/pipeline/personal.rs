@@ -18,7 +18,7 @@ use crate::input::InputError;
 use crate::model::arch::SEQ_LEN;
 use crate::model::Predictor;
 use crate::output::Output;
-use crate::personal::genotype::MISSING;
+use crate::personal::genotype::{Allele, MISSING};
 use crate::personal::sites::{Site, SiteCounts, Sites};
 use crate::variants::allele::Edit;
 use crate::variants::alt_window::haplotype_window;
@@ -30,8 +30,8 @@ use crate::window;
 /// in one window delete less than this in total.
 pub const MARGIN: i64 = SEQ_LEN as i64;
 
-/// What to do when a sample has two or more unphased heterozygous sites in one window (its
-/// haplotypes are then unknown).
+/// What to do when a sample has an unphased heterozygous site and a second heterozygous site
+/// (phased or not) in one window: which alleles share a haplotype is then unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Unphased {
     /// Write the sample's value as NA for that TSS, and count it.
@@ -74,6 +74,8 @@ pub struct PersonalSummary {
     pub distinct: u64,
     pub unphased_missing: u64,
     pub overlapping_skipped: u64,
+    /// Haplotype windows left NA: their deletions pull in bases beyond the VCF read around the window.
+    pub beyond_margin: u64,
     pub sites: SiteCounts,
 }
 
@@ -92,8 +94,16 @@ impl PersonalSummary {
         let s = &self.sites;
         if self.unphased_missing > 0 {
             warnings.push(format!(
-                "{} sample x TSS values are NA: two or more unphased heterozygous sites in the window (--unphased as-listed uses the written order)",
+                "{} sample x TSS values are NA: an unphased heterozygous site and a second heterozygous site in the window (--unphased as-listed uses the written order)",
                 self.unphased_missing
+            ));
+        }
+        if self.beyond_margin > 0 {
+            warnings.push(format!(
+                "{} sample haplotype windows are NA: their deletions (over {} kb in all) pull in bases beyond the {} kb of VCF read on each side of the window",
+                self.beyond_margin,
+                MARGIN / 1000,
+                MARGIN / 1000
             ));
         }
         if self.overlapping_skipped > 0 {
@@ -118,19 +128,99 @@ impl PersonalSummary {
     }
 }
 
-/// One TSS: which distinct window each sample haplotype has, and what each carries.
+/// One TSS: which distinct window each sample haplotype has, and what each carries. The
+/// windows themselves are not kept: each distinct one is rebuilt from its key when its batch
+/// is cut, so memory per TSS is its keys (a few bytes per applied allele), not 10.5 kB per
+/// distinct window.
 struct Plan {
     entry: TssEntry,
-    /// Per sample: its haplotypes' keys (`None`: NA by the unphased policy). Empty: no haplotype.
+    /// Per sample: its haplotypes' keys (`None`: NA). Empty: no haplotype.
     haplotypes: Vec<Vec<Option<usize>>>,
-    /// Per key: the distinct window it gives, and its alleles in the window (`pos:ref>alt;...`).
+    /// Per key: the distinct window it gives, and its alleles in the window (`pos:ref>alt;...`,
+    /// only when the long table is written).
     keys: Vec<(usize, String)>,
-    windows: usize,
+    /// Per distinct window: the alleles that build it, as (site, allele) of `edits`; the
+    /// first is the reference window.
+    reps: Vec<Vec<(u32, Allele)>>,
+    /// The edits of the sites near the window, per site and ALT (`None`: kept as reference).
+    edits: Vec<Vec<Option<Edit>>>,
+}
+
+impl Plan {
+    fn edits_of(&self, key: &[(u32, Allele)]) -> Vec<&Edit> {
+        key.iter().map(|&(i, a)| self.edits[i as usize][a as usize - 1].as_ref().expect("keys hold applied alleles")).collect()
+    }
+}
+
+/// What the plans counted, for the summary.
+#[derive(Default)]
+struct PlanCounts {
+    haplotypes: u64,
+    unphased_na: u64,
+    overlaps: u64,
+    distinct: u64,
+    beyond_margin: u64,
+}
+
+/// The jobs of a run: each TSS's plan, then its distinct windows rebuilt one by one.
+struct Jobs<'a, 'g, I> {
+    personal: &'a Personal<'a>,
+    genome: &'g mut Genome,
+    sites: Sites,
+    entries: I,
+    current: Option<(Arc<Plan>, usize)>,
+    counts: PlanCounts,
+    listed: bool,
+    buf: (Vec<u8>, Vec<u8>),
+}
+
+impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
+    type Item = Result<Job<(Arc<Plan>, usize, bool)>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((plan, d)) = self.current.take() {
+                if d < plan.reps.len() {
+                    let e = &plan.entry;
+                    let mut window = Vec::with_capacity(SEQ_LEN);
+                    let built = if d == 0 {
+                        window::cut(self.genome, e.contig, e.tss.pos, e.tss.strand, &mut window)
+                    } else {
+                        haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &plan.edits_of(&plan.reps[d]), &mut window, &mut self.buf.1).map(|_| ())
+                    };
+                    if let Err(err) = built {
+                        return Some(Err(err));
+                    }
+                    let last = d + 1 == plan.reps.len();
+                    let features = e.features;
+                    self.current = Some((plan.clone(), d + 1));
+                    return Some(Ok(Job { meta: (plan, d, last), window, features }));
+                }
+            }
+            let entry = self.entries.next()?;
+            match self.personal.plan(self.genome, &mut self.sites, entry, &mut self.counts, self.listed, &mut self.buf) {
+                Ok(plan) => self.current = Some((Arc::new(plan), 0)),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+    }
+}
+
+/// A 128-bit digest of a window, to find identical windows without keeping them (two
+/// different windows share one with probability ~2^-128 per pair).
+fn digest(window: &[u8]) -> u128 {
+    use std::hash::Hasher;
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    a.write(window);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    b.write_u64(0x9e37_79b9_7f4a_7c15);
+    b.write(window);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 impl Personal<'_> {
     /// Runs `entries` (sorted by contig and window start) against `sites`.
-    pub fn run(&self, genome: &mut Genome, entries: Vec<TssEntry>, mut sites: Sites, outputs: &PersonalOutputs) -> Result<PersonalSummary> {
+    pub fn run(&self, genome: &mut Genome, entries: Vec<TssEntry>, sites: Sites, outputs: &PersonalOutputs) -> Result<PersonalSummary> {
         let mut matrix = Output::create(&outputs.matrix)?;
         let mut long = outputs.long.as_deref().map(Output::create).transpose()?;
         if self.writes_header {
@@ -138,24 +228,21 @@ impl Personal<'_> {
         }
         let mut summary = PersonalSummary { tsss: entries.len() as u64, ..Default::default() };
         let progress = Progress::new(self.quiet, None, "windows");
-        let mut counts = (0u64, 0u64, 0u64, 0u64); // haplotypes, unphased NA, overlaps, distinct
-        let mut buf = (Vec::new(), Vec::new());
-        let mut plans = entries.into_iter().map(|entry| -> Result<(Arc<Plan>, Vec<Vec<u8>>)> {
-            let (plan, windows) = self.plan(genome, &mut sites, entry, &mut counts, &mut buf)?;
-            Ok((Arc::new(plan), windows))
-        });
-        let jobs = std::iter::from_fn(|| match plans.next()? {
-            Err(e) => Some(vec![Err(e)]),
-            Ok((plan, windows)) => {
-                let n = windows.len();
-                Some(windows.into_iter().enumerate().map(|(i, w)| Ok(Job { meta: (plan.clone(), i, i + 1 == n), window: w, features: plan.entry.features })).collect())
-            }
-        })
-        .flatten();
+        let vcf = sites.path().to_path_buf();
+        let mut jobs = Jobs {
+            personal: self,
+            genome,
+            sites,
+            entries: entries.into_iter(),
+            current: None,
+            counts: PlanCounts::default(),
+            listed: long.is_some(),
+            buf: (Vec::new(), Vec::new()),
+        };
         let mut values: Vec<f32> = Vec::new();
         let per_transcript = self.per_transcript;
         let samples = &self.samples;
-        predict_stream(jobs, self.predictor, self.batch_size, &progress, |(plan, i, last): (Arc<Plan>, usize, bool), p| {
+        predict_stream(&mut jobs, self.predictor, self.batch_size, &progress, |(plan, i, last): (Arc<Plan>, usize, bool), p| {
             if i == 0 {
                 values.clear();
             }
@@ -165,12 +252,15 @@ impl Personal<'_> {
             }
             Ok(())
         })?;
+        let c = &jobs.counts;
         summary.samples = samples.len() as u64;
-        summary.sample_haplotypes = counts.0;
-        summary.unphased_missing = counts.1;
-        summary.overlapping_skipped = counts.2;
-        summary.distinct = counts.3;
-        summary.sites = sites.counts.clone();
+        summary.sample_haplotypes = c.haplotypes;
+        summary.unphased_missing = c.unphased_na;
+        summary.overlapping_skipped = c.overlaps;
+        summary.distinct = c.distinct;
+        summary.beyond_margin = c.beyond_margin;
+        summary.sites = jobs.sites.counts.clone();
+        crate::variants::contigs::check_some_known(summary.sites.records, &summary.sites.unknown_chroms, &vcf, jobs.genome)?;
         matrix.finish()?;
         if let Some(l) = long {
             l.finish()?;
@@ -178,36 +268,45 @@ impl Personal<'_> {
         Ok(summary)
     }
 
-    /// Builds the distinct windows of one TSS (the reference first) and who carries which.
-    fn plan(&self, genome: &mut Genome, sites: &mut Sites, entry: TssEntry, counts: &mut (u64, u64, u64, u64), buf: &mut (Vec<u8>, Vec<u8>)) -> Result<(Plan, Vec<Vec<u8>>)> {
+    /// Which distinct window each sample haplotype of one TSS has (the reference first).
+    /// Each new key's window is built once here to find identical windows by digest.
+    fn plan(&self, genome: &mut Genome, sites: &mut Sites, entry: TssEntry, counts: &mut PlanCounts, listed: bool, buf: &mut (Vec<u8>, Vec<u8>)) -> Result<Plan> {
         let (ws, we) = entry.span;
-        let near: Vec<&Site> = sites.around(genome, entry.contig, ws - MARGIN, we + MARGIN)?.iter().filter(|s| s.overlaps(ws - MARGIN, we + MARGIN)).collect();
-        // the reference window is distinct window 0, the empty key is key 0
-        let mut reference = Vec::with_capacity(SEQ_LEN);
-        window::cut(genome, entry.contig, entry.tss.pos, entry.tss.strand, &mut reference)?;
-        let mut windows = vec![reference];
-        let mut by_content: HashMap<Vec<u8>, usize> = HashMap::new();
-        by_content.insert(windows[0].clone(), 0);
-        let mut key_ids: HashMap<Vec<(u32, u8)>, usize> = HashMap::new();
+        let (lo, hi) = (ws - MARGIN, we + MARGIN);
+        let vcf = sites.path().to_path_buf();
+        let near: Vec<&Site> = sites.around(genome, entry.contig, lo, hi)?.iter().filter(|s| s.overlaps(lo, hi)).collect();
+        let edits: Vec<Vec<Option<Edit>>> = near.iter().map(|s| s.edits.clone()).collect();
+        window::cut(genome, entry.contig, entry.tss.pos, entry.tss.strand, &mut buf.0)?;
+        let mut by_digest: HashMap<u128, usize> = HashMap::new();
+        by_digest.insert(digest(&buf.0), 0);
+        let mut reps: Vec<Vec<(u32, Allele)>> = vec![Vec::new()];
+        let mut key_ids: HashMap<Vec<(u32, Allele)>, usize> = HashMap::new();
         key_ids.insert(Vec::new(), 0);
         let mut keys = vec![(0usize, String::new())];
+        // a key whose window reads bases beyond the sites read (a long deletion): NA
+        const BEYOND: usize = usize::MAX;
         let mut haplotypes = Vec::with_capacity(self.samples.len());
         for s in 0..self.samples.len() {
-            let ploidy = near.iter().map(|site| site.calls[s].ploidy).max().unwrap_or(2);
-            let unphased = near.iter().filter(|site| site.overlaps(ws, we) && site.calls[s].unphased_het()).count();
-            if unphased >= 2 {
+            // the sample's ploidy from the calls that state one (a lone `.` does not)
+            let ploidy = near.iter().map(|site| site.calls[s].ploidy).max().filter(|&p| p > 0).unwrap_or(2);
+            let in_window: Vec<&&Site> = near.iter().filter(|site| site.overlaps(ws, we) && site.calls[s].het()).collect();
+            let unphased = in_window.iter().filter(|site| site.calls[s].unphased_het()).count();
+            // phase matters once an unphased het meets a second het site, phased or not
+            if unphased >= 1 && in_window.len() >= 2 {
                 match self.unphased {
                     Unphased::Skip => {
-                        counts.1 += 1;
+                        counts.unphased_na += 1;
                         haplotypes.push(vec![None; ploidy as usize]);
-                        counts.0 += u64::from(ploidy);
+                        counts.haplotypes += u64::from(ploidy);
                         continue;
                     }
                     Unphased::Error => {
-                        let at: Vec<String> = near.iter().filter(|x| x.overlaps(ws, we) && x.calls[s].unphased_het()).map(|x| x.pos.to_string()).collect();
+                        let at: Vec<String> = in_window.iter().map(|x| format!("{}{}", x.pos, if x.calls[s].unphased_het() { " (unphased)" } else { "" })).collect();
                         return Err(InputError::msg(format!(
-                            "sample {} has {unphased} unphased heterozygous sites in the window of {} ({}:{}): positions {}; phase the VCF, or use --unphased skip|as-listed",
+                            "{}: sample {} has {} heterozygous sites in the window of {} ({}:{}), {unphased} of them unphased: positions {}; phase the VCF, or use --unphased skip|as-listed",
+                            vcf.display(),
                             self.samples[s],
+                            in_window.len(),
                             entry.tss.gene_id,
                             genome.contig(entry.contig).name,
                             entry.tss.pos + 1,
@@ -219,7 +318,7 @@ impl Personal<'_> {
             }
             let mut mine = Vec::with_capacity(ploidy as usize);
             for h in 0..ploidy as usize {
-                counts.0 += 1;
+                counts.haplotypes += 1;
                 let mut key = Vec::new();
                 let mut last_end = 0u64;
                 for (i, site) in near.iter().enumerate() {
@@ -232,51 +331,53 @@ impl Personal<'_> {
                         continue;
                     }
                     if site.pos <= last_end {
-                        counts.2 += 1;
+                        counts.overlaps += 1;
                         continue;
                     }
                     last_end = site.end;
                     key.push((i as u32, a));
                 }
-                let next = key_ids.len();
                 let id = match key_ids.get(key.as_slice()) {
                     Some(&id) => id,
                     None => {
-                        key_ids.insert(key.clone(), next);
-                        next
+                        let id = keys.len();
+                        let key_edits: Vec<&Edit> = key.iter().map(|&(i, a)| edits[i as usize][a as usize - 1].as_ref().expect("checked")).collect();
+                        let read = haplotype_window(genome, entry.contig, entry.tss.pos, entry.tss.strand, &key_edits, &mut buf.0, &mut buf.1)?;
+                        let distinct = if read.0 < lo || read.1 > hi {
+                            counts.beyond_margin += 1;
+                            BEYOND
+                        } else {
+                            *by_digest.entry(digest(&buf.0)).or_insert_with(|| {
+                                reps.push(key.clone());
+                                reps.len() - 1
+                            })
+                        };
+                        let text = if listed {
+                            key.iter()
+                                .map(|&(i, a)| (near[i as usize], a))
+                                .filter(|(site, _)| site.overlaps(ws, we))
+                                .map(|(site, a)| format!("{}:{}>{}", site.pos, site.reference, site.alts[a as usize - 1]))
+                                .collect::<Vec<_>>()
+                                .join(";")
+                        } else {
+                            String::new()
+                        };
+                        key_ids.insert(key, id);
+                        keys.push((distinct, text));
+                        id
                     }
                 };
-                if id == next {
-                    let edits: Vec<&Edit> = key.iter().map(|&(i, a)| near[i as usize].edits[a as usize - 1].as_ref().expect("checked")).collect();
-                    haplotype_window(genome, entry.contig, entry.tss.pos, entry.tss.strand, &edits, &mut buf.0, &mut buf.1)?;
-                    let distinct = match by_content.get(&buf.0) {
-                        Some(&d) => d,
-                        None => {
-                            by_content.insert(buf.0.clone(), windows.len());
-                            windows.push(buf.0.clone());
-                            windows.len() - 1
-                        }
-                    };
-                    let listed: Vec<String> = key
-                        .iter()
-                        .map(|&(i, a)| (near[i as usize], a))
-                        .filter(|(site, _)| site.overlaps(ws, we))
-                        .map(|(site, a)| format!("{}:{}>{}", site.pos, site.reference, site.alts[a as usize - 1]))
-                        .collect();
-                    keys.push((distinct, listed.join(";")));
-                }
-                mine.push(Some(id));
+                mine.push((keys[id].0 != BEYOND).then_some(id));
             }
             haplotypes.push(mine);
         }
-        counts.3 += windows.len() as u64;
-        let n = windows.len();
-        Ok((Plan { entry, haplotypes, keys, windows: n }, windows))
+        counts.distinct += reps.len() as u64;
+        Ok(Plan { entry, haplotypes, keys, reps, edits })
     }
 
     fn write_headers(&self, matrix: &mut Output, long: Option<&mut Output>, per_haplotype: bool) -> Result<()> {
         let notes = [
-            "values: the model's prediction (z-scored log10(expression + 0.1)) of each haplotype's 10.5 kb TSS window, built by applying the ALT alleles the haplotype carries (score-variants' trimming and anchoring rules); NA: not known (two or more unphased heterozygous sites, --unphased skip); .: no such haplotype (haploid call)".to_string(),
+            "values: the model's prediction (z-scored log10(expression + 0.1)) of each haplotype's 10.5 kb TSS window, built by applying the ALT alleles the haplotype carries (score-variants' trimming and anchoring rules); NA: not known (an unphased heterozygous site and a second heterozygous site, --unphased skip; or deletions reaching beyond the VCF read); .: no such haplotype (haploid call)".to_string(),
             format!("columns: {}", if per_haplotype { "one per sample haplotype (SAMPLE:1, SAMPLE:2), as GT lists them" } else { "one per sample: the mean of its haplotypes" }),
             "reference: the reference window's prediction; distinct: how many different windows the samples' haplotypes have".to_string(),
         ];
@@ -303,8 +404,8 @@ fn write_rows(matrix: &mut Output, long: Option<&mut Output>, plan: &Plan, value
     let tx = if per_transcript { format!("\t{}", t.transcript_id.as_deref().unwrap_or(".")) } else { String::new() };
     let value = |key: Option<usize>| key.map(|k| values[plan.keys[k].0]);
     let used: std::collections::HashSet<usize> = plan.haplotypes.iter().flatten().flatten().map(|&k| plan.keys[k].0).collect();
+    debug_assert_eq!(values.len(), plan.reps.len());
     write!(matrix, "{}\t{}{tx}\t{}\t{}\t{strand}\t{:.6}\t{}", t.gene_id, t.gene_name, t.chrom, t.pos + 1, values[0], used.len())?;
-    debug_assert_eq!(values.len(), plan.windows);
     for haps in &plan.haplotypes {
         if per_haplotype {
             for h in 0..2 {

@@ -180,19 +180,7 @@ impl ScoreVariants<'_> {
         }
         write(scorer.flush(), &mut summary)?;
         progress.finish();
-        let unknown: u64 = summary.unknown_chroms.values().sum();
-        if summary.records > 0 && unknown == summary.records {
-            let theirs: Vec<&str> = summary.unknown_chroms.keys().map(String::as_str).take(5).collect();
-            let ours: Vec<&str> = genome.contigs().iter().map(|c| c.name.as_str()).take(5).collect();
-            return Err(InputError::msg(format!(
-                "none of the {} records of {} lies on a chromosome of the genome {} (VCF: {}; genome: {}): a naming or assembly mismatch?",
-                summary.records,
-                path.display(),
-                genome.path().display(),
-                theirs.join(", "),
-                ours.join(", ")
-            )));
-        }
+        crate::variants::contigs::check_some_known(summary.records, &summary.unknown_chroms, &path, genome)?;
         if summary.records == 0 {
             log::info!("{} holds no record{}: the output holds the header only", path.display(), match (self.only_windows, summary.via_index || self.region.is_some() || self.shard.is_some()) {
                 (true, _) => " in the selected TSS windows",

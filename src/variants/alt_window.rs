@@ -20,7 +20,7 @@ use crate::window::{self, onehot, TSS_INDEX};
 /// Cuts the alt-haplotype window of the TSS `tss` on `strand` into `out` (`SEQ_LEN` bases,
 /// reverse-complemented on minus, N past the chromosome ends). `buf` is scratch.
 pub fn alt_window(genome: &mut Genome, contig: ContigId, tss: u64, strand: Strand, edit: &Edit, out: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<()> {
-    haplotype_window(genome, contig, tss, strand, &[edit], out, buf)
+    haplotype_window(genome, contig, tss, strand, &[edit], out, buf).map(|_| ())
 }
 
 /// Position of the TSS base on the haplotype (0-based, haplotype coordinates).
@@ -41,16 +41,20 @@ pub fn haplotype_tss(tss: u64, strand: Strand, edits: &[&Edit]) -> i64 {
 }
 
 /// Cuts the haplotype window of `tss` on `strand` into `out` (reverse-complemented on
-/// minus). `edits` must be sorted by start and not overlap. `buf` is scratch.
-pub fn haplotype_window(genome: &mut Genome, contig: ContigId, tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<()> {
+/// minus). `edits` must be sorted by start and not overlap. `buf` is scratch. Returns the
+/// genome span `[first, end)` (0-based) its reference bases were read from: a haplotype's
+/// deletions pull bases from beyond the reference window into it.
+pub fn haplotype_window(genome: &mut Genome, contig: ContigId, tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<(i64, i64)> {
     let (ws, we) = window::span_at(haplotype_tss(tss, strand, edits), strand);
     out.clear();
     // walk the haplotype: a reference run, then an edit's ALT bases, ...; `shift` maps
     // haplotype coordinates of the current reference run back to the genome
     let (mut ref_from, mut shift) = (i64::MIN / 4, 0i64);
+    let mut span = (i64::MAX, i64::MIN);
     let mut reference = |from_h: i64, to_h: i64, shift: i64, out: &mut Vec<u8>, buf: &mut Vec<u8>| -> Result<()> {
         let (a, b) = (from_h.max(ws), to_h.min(we));
         if a < b {
+            span = (span.0.min(a - shift), span.1.max(b - shift));
             genome.fetch_padded(contig, a - shift, b - shift, buf)?;
             out.extend_from_slice(buf);
         }
@@ -70,7 +74,7 @@ pub fn haplotype_window(genome: &mut Genome, contig: ContigId, tss: u64, strand:
     if strand == Strand::Minus {
         onehot::reverse_complement(out);
     }
-    Ok(())
+    Ok(span)
 }
 
 /// Window index of the genome base `g` in the window of `tss` on `strand`, if inside.

@@ -4,6 +4,8 @@
 
 pub mod allele;
 pub mod alt_window;
+pub mod contigs;
+pub mod index_check;
 pub mod reader;
 pub mod score;
 pub mod tss_index;

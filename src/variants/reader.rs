@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::index_check;
 use crate::input::OrInput;
 use anyhow::{bail, Context, Result};
 use flate2::read::MultiGzDecoder;
@@ -197,13 +198,44 @@ impl VariantReader {
 
     /// Switches to reading only the records that overlap `visits` (from `plan`, possibly
     /// thinned or clipped). Each record is read once, in the visit where it starts.
+    /// The index is first checked against the file (`index_check`).
     pub fn restrict(&mut self, index: Box<dyn BinningIndex + Send>, visits: Vec<Visit>) -> Result<()> {
+        self.restrict_inner(index, visits).input()
+    }
+
+    fn restrict_inner(&mut self, index: Box<dyn BinningIndex + Send>, visits: Vec<Visit>) -> Result<()> {
         let file = File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+        let raw = file.try_clone()?;
+        let raw_len = raw.metadata()?.len();
+        let index_path = self.index_path();
+        index_check::check_covers(&raw, index.as_ref(), &self.path, &index_path, self.is_bcf)?;
         let reader = bgzf::io::Reader::new(file);
         let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader)) } else { Source::Text(reader) };
         let visits = visits.into();
-        self.body = Body::Indexed(Box::new(Indexed { source, index, visits, chunks: VecDeque::new(), visit: None, line: String::new(), max_record: self.max_record }));
+        self.body = Body::Indexed(Box::new(Indexed {
+            source,
+            index,
+            visits,
+            chunks: VecDeque::new(),
+            visit: None,
+            line: String::new(),
+            max_record: self.max_record,
+            raw,
+            raw_len,
+            index_path,
+            fresh: false,
+        }));
         Ok(())
+    }
+
+    /// The index file `find_index` reads: `.tbi` for VCF when there is one, else `.csi`.
+    fn index_path(&self) -> PathBuf {
+        let tbi = crate::output::suffixed(&self.path, "tbi");
+        if !self.is_bcf && tbi.exists() {
+            tbi
+        } else {
+            crate::output::suffixed(&self.path, "csi")
+        }
     }
 
     /// Names of the index's reference sequences, in index order.
@@ -326,7 +358,12 @@ fn lenient_header(lines: &[String], path: &Path) -> Result<vcf::Header> {
         .collect();
     let text: String = kept.iter().flat_map(|(_, l)| [*l, "\n"]).collect();
     text.parse::<vcf::Header>().map_err(|e| {
-        // name the first line noodles refuses: parse a growing prefix (only on this error path)
+        // name the first line noodles refuses (only on this error path): the #CHROM line
+        // alone (duplicate sample names), then a growing prefix
+        let chrom_line = lines.len() - 1;
+        if format!("{}\n{}\n", lines[0], lines[chrom_line]).parse::<vcf::Header>().is_err() && chrom_line > 0 {
+            return anyhow::anyhow!("{}:{}: invalid #CHROM header line ({e}): {}", path.display(), chrom_line + 1, crate::input::shorten(&lines[chrom_line], 120));
+        }
         let mut prefix = String::new();
         for (i, l) in &kept {
             prefix.push_str(l);
@@ -371,6 +408,12 @@ struct Indexed {
     visit: Option<Visit>,
     line: String,
     max_record: u64,
+    /// The file again, for checking chunk starts with `pread`.
+    raw: File,
+    raw_len: u64,
+    index_path: PathBuf,
+    /// Just seeked to a chunk start: the next record must be one of the visit's sequence.
+    fresh: bool,
 }
 
 enum Source {
@@ -420,11 +463,23 @@ impl Indexed {
                 }
                 continue;
             }
-            let Some(record) = self.read(header, path)? else {
+            let fresh = std::mem::take(&mut self.fresh);
+            let read = self.read(header, path);
+            let is_bcf = matches!(self.source, Source::Bcf(_));
+            let record = match read {
+                Ok(r) => r,
+                Err(e) if fresh => return Err(index_check::mismatch(path, &self.index_path, is_bcf, &format!("no record starts where it points: {e:#}"))),
+                Err(e) => return Err(e),
+            };
+            let Some(record) = record else {
                 self.chunks.clear();
                 continue;
             };
             let visit = self.visit.as_ref().expect("set above");
+            if fresh && record.chrom != visit.name {
+                let what = format!("it points to a record on {} for sequence {}", record.chrom, visit.name);
+                return Err(index_check::mismatch(path, &self.index_path, is_bcf, &what));
+            }
             // a record starting in or before the previous region of this sequence also
             // overlaps it (it reaches this one), so it was read there
             if record.chrom != visit.name || record.end() < visit.start || record.pos <= visit.prev_end {
@@ -445,12 +500,33 @@ impl Indexed {
         }
     }
 
+    /// Seeks to a chunk start, which must be a BGZF block inside the file and, for VCF text,
+    /// the start of a line.
     fn seek(&mut self, pos: VirtualPosition, path: &Path) -> Result<()> {
-        match &mut self.source {
-            Source::Text(r) => r.seek(pos),
-            Source::Bcf(r) => r.get_mut().seek(pos),
+        let is_bcf = matches!(self.source, Source::Bcf(_));
+        if !index_check::is_block_start(&self.raw, pos, self.raw_len) {
+            let what = format!("a chunk starts at byte {} (+{}), which is not inside a BGZF block of the file", pos.compressed(), pos.uncompressed());
+            return Err(index_check::mismatch(path, &self.index_path, is_bcf, &what));
         }
-        .map_err(|e| anyhow::anyhow!("{}: cannot read at {pos:?} through its index (a corrupt BGZF block, or an index of another file?): {}", path.display(), crate::input::read_error(&e)))?;
+        let failed = |e: io::Error| anyhow::anyhow!("{}: cannot read at {pos:?} through its index (a corrupt BGZF block, or an index of another file?): {}", path.display(), crate::input::read_error(&e));
+        match &mut self.source {
+            Source::Text(r) if pos.uncompressed() > 0 => {
+                let before = VirtualPosition::try_from((pos.compressed(), pos.uncompressed() - 1)).expect("inside the block");
+                r.seek(before).map_err(failed)?;
+                let mut byte = [0u8; 1];
+                io::Read::read_exact(r, &mut byte).map_err(failed)?;
+                if byte[0] != b'\n' {
+                    return Err(index_check::mismatch(path, &self.index_path, false, &format!("a chunk starts inside a line, at byte {} (+{})", pos.compressed(), pos.uncompressed())));
+                }
+            }
+            Source::Text(r) => {
+                r.seek(pos).map_err(failed)?;
+            }
+            Source::Bcf(r) => {
+                r.get_mut().seek(pos).map_err(failed)?;
+            }
+        }
+        self.fresh = true;
         Ok(())
     }
 

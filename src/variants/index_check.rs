@@ -1,0 +1,74 @@
+//! What a tabix/CSI index must satisfy before records are read through it. An index newer
+//! than its file can still be of another version of it (the file re-bgzipped, appended to,
+//! rewritten by a tool that kept the old index): read through, it silently drops or misreads
+//! records. The checks are cheap (a few `pread`s of block headers):
+//!
+//! - the end of the last record the index knows (its metadata pseudo-bins) must be the end of
+//!   the data: the block there holds no more bytes and every block after it is empty (the
+//!   end-of-file block);
+//! - every chunk a query returns must start at a BGZF block header inside the file, and (for
+//!   VCF text) just after a newline; the first record read there must lie on the queried
+//!   sequence (checked by the reader).
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use anyhow::Result;
+use noodles::bgzf::VirtualPosition;
+use noodles::csi::BinningIndex;
+
+/// The error for an index that does not describe its file: names both and the fix.
+pub fn mismatch(path: &Path, index: &Path, is_bcf: bool, what: &str) -> anyhow::Error {
+    let fix = if is_bcf { format!("bcftools index -f {}", path.display()) } else { format!("tabix -f -p vcf {}", path.display()) };
+    crate::input::InputError::msg(format!("{}: its index {} does not match the file ({what}): rebuild the index ({fix})", path.display(), index.display()))
+}
+
+/// A BGZF block's compressed size and uncompressed size, from its header and footer at
+/// `offset`; `None` when no block header is there.
+fn block_at(file: &File, offset: u64, file_len: u64) -> Option<(u64, u64)> {
+    let mut head = [0u8; 18];
+    file.read_exact_at(&mut head, offset).ok()?;
+    if !crate::input::is_bgzf(&head) {
+        return None;
+    }
+    let bsize = u64::from(u16::from_le_bytes([head[16], head[17]])) + 1;
+    if offset + bsize > file_len {
+        return None;
+    }
+    let mut isize = [0u8; 4];
+    file.read_exact_at(&mut isize, offset + bsize - 4).ok()?;
+    Some((bsize, u64::from(u32::from_le_bytes(isize))))
+}
+
+/// Whether `pos` starts inside a BGZF block of `file` (the block header is there and the
+/// offset within it is inside its data).
+pub fn is_block_start(file: &File, pos: VirtualPosition, file_len: u64) -> bool {
+    block_at(file, pos.compressed(), file_len).is_some_and(|(_, isize)| u64::from(pos.uncompressed()) <= isize)
+}
+
+/// Checks that no data lies past the end of the last record `index` knows.
+pub fn check_covers(file: &File, index: &dyn BinningIndex, path: &Path, index_path: &Path, is_bcf: bool) -> Result<()> {
+    let file_len = file.metadata()?.len();
+    let Some(end) = index.reference_sequences().filter_map(|r| r.metadata().map(|m| m.end_position())).max() else {
+        return Ok(()); // an index without metadata pseudo-bins: nothing to compare
+    };
+    let (mut offset, within) = (end.compressed(), u64::from(end.uncompressed()));
+    let Some((bsize, isize)) = block_at(file, offset, file_len) else {
+        if offset >= file_len {
+            return Err(mismatch(path, index_path, is_bcf, &format!("it reaches byte {offset} of a {file_len}-byte file")));
+        }
+        return Err(mismatch(path, index_path, is_bcf, &format!("its last record ends at byte {offset}, which is not a BGZF block start")));
+    };
+    if isize > within {
+        return Err(mismatch(path, index_path, is_bcf, "the file holds records past the last one the index knows"));
+    }
+    offset += bsize;
+    while offset < file_len {
+        match block_at(file, offset, file_len) {
+            Some((b, 0)) => offset += b,
+            _ => return Err(mismatch(path, index_path, is_bcf, "the file holds records past the last one the index knows")),
+        }
+    }
+    Ok(())
+}
