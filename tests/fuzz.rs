@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use common::{human_model, random_bases, shared};
 use xpresso::annotation::bed::BedTssReader;
@@ -414,4 +414,147 @@ fn the_binary_survives_mutated_inputs() {
             .unwrap();
         std::fs::write(root.join(name), &seed).unwrap();
     }
+}
+
+/// GT values a careless or hostile cohort VCF holds: wide allele indices (past a byte, past
+/// the ALT count), ploidy 3, phase mixes, missing in every spelling, non-numbers.
+fn gt_token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("0|1".to_string()),
+        Just("0/1".to_string()),
+        Just("1/0".to_string()),
+        Just("1|1".to_string()),
+        Just(".".to_string()),
+        Just("./.".to_string()),
+        Just(".|1".to_string()),
+        Just("0/1/1".to_string()),
+        Just("x|y".to_string()),
+        Just("-1|0".to_string()),
+        Just("|".to_string()),
+        Just(String::new()),
+        (0u64..70_000, 0u64..70_000, any::<bool>()).prop_map(|(a, b, p)| format!("{a}{}{b}", if p { '|' } else { '/' })),
+        (250u64..300).prop_map(|a| a.to_string()),
+    ]
+}
+
+/// The cohort seed with some GT cells replaced: (record, sample, token).
+fn with_gts(seed: &[u8], changes: &[(usize, usize, String)]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(seed);
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let first = lines.iter().position(|l| !l.starts_with('#')).unwrap_or(lines.len());
+    let n = lines.len() - first;
+    for (r, s, token) in changes {
+        if n == 0 {
+            break;
+        }
+        let line = &mut lines[first + r % n];
+        let mut fields: Vec<String> = line.split('\t').map(String::from).collect();
+        let samples = fields.len().saturating_sub(9);
+        if samples > 0 {
+            let cell = &mut fields[9 + s % samples];
+            let rest = cell.split_once(':').map(|(_, r)| format!(":{r}")).unwrap_or_default();
+            *cell = format!("{token}{rest}");
+        }
+        *line = fields.join("\t");
+    }
+    lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect::<String>().into_bytes()
+}
+
+/// Runs the binary under the fuzz limits; asserts the exit class, no panic, no output after
+/// a failure and no temporary file. Returns the exit code and stdout.
+fn run_limited(root: &Path, args: &str, cache: &Path, label: &str) -> Result<(i32, Vec<u8>), TestCaseError> {
+    let model = human_model().to_string_lossy().into_owned();
+    let cmd = format!("ulimit -v 2097152; exec '{}' {args} -q -t 2 -m '{model}'", env!("CARGO_BIN_EXE_xpresso"));
+    let out = std::process::Command::new("bash").args(["-c", &cmd]).current_dir(root).env("XPRESSO_GENOME_CACHE", cache).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let code = out.status.code();
+    prop_assert!(matches!(code, Some(0 | 1 | 3)), "{label}: {:?} {stderr}", out.status);
+    prop_assert!(!stderr.contains("panicked"), "{label}: {stderr}");
+    if code != Some(0) {
+        prop_assert!(!root.join("o.tsv").exists(), "{label}: output after a failure");
+    }
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".partial")).collect();
+    prop_assert!(leftovers.is_empty(), "{leftovers:?}");
+    let _ = std::fs::remove_file(root.join("o.tsv"));
+    Ok((code.unwrap_or(-1), out.stdout))
+}
+
+/// `personal` on cohorts whose GT cells are rewritten (text VCF), and on the cohort as an
+/// uncompressed BCF under byte mutations.
+#[test]
+fn personal_survives_mutated_genotypes() {
+    let cache = genome_cache();
+    let n = cases().div_ceil(6).max(2);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("g.fa"), seed_fasta()).unwrap();
+    std::fs::write(root.join("a.gtf"), seed_gtf()).unwrap();
+    let seed = seed_cohort();
+    std::fs::write(root.join("c.vcf"), &seed).unwrap();
+    let args = "personal --genome g.fa --gtf a.gtf --vcf c.vcf --haplotypes --long o2.tsv -o o.tsv";
+    let mut runner = TestRunner::new(Config { cases: n, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&prop::collection::vec((any::<usize>(), any::<usize>(), gt_token()), 1..5), |changes| {
+            std::fs::write(root.join("c.vcf"), with_gts(&seed, &changes)).unwrap();
+            for policy in ["skip", "error", "as-listed"] {
+                run_limited(root, &format!("{args} --unphased {policy}"), cache, &format!("GT {changes:?} {policy}"))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    // the cohort as BCF (bcftools writes it; uncompressed so mutations reach the records)
+    std::fs::write(root.join("c.vcf"), &seed).unwrap();
+    let made = std::process::Command::new("bcftools").args(["view", "--no-version", "-Ou", "-o", "c.bcf", "c.vcf"]).current_dir(root).status();
+    assert!(made.is_ok_and(|s| s.success()), "bcftools is installed (.ci/run installs it)");
+    let bcf = std::fs::read(root.join("c.bcf")).unwrap();
+    let args = "personal --genome g.fa --gtf a.gtf --vcf c.bcf --unphased as-listed -o o.tsv";
+    let (code, _) = run_limited(root, args, cache, "the BCF seed").unwrap();
+    assert_eq!(code, 0, "the BCF seed runs cleanly");
+    let mut runner = TestRunner::new(Config { cases: n, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&edits(), |edits| {
+            std::fs::write(root.join("c.bcf"), mutate(&bcf, &edits)).unwrap();
+            run_limited(root, args, cache, &format!("BCF {edits:?}"))?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The genome cache: a plain-gzip genome's BGZF copy, its stamp and its indexes mutated
+/// between runs. Every run exits 0, 1 or 3, and one that exits 0 gives the first run's bytes
+/// (a damaged copy is converted again or refused, never read as the genome).
+#[test]
+fn the_genome_cache_survives_mutation() {
+    let n = cases().div_ceil(6).max(2);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let cache = root.join("cache");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&seed_fasta()).unwrap();
+    std::fs::write(root.join("g.fa.gz"), gz.finish().unwrap()).unwrap();
+    std::fs::write(root.join("a.gtf"), seed_gtf()).unwrap();
+    let args = "annotate --genome g.fa.gz --gtf a.gtf -o -";
+    let body = |b: &[u8]| String::from_utf8_lossy(b).lines().filter(|l| !l.starts_with("##")).collect::<Vec<_>>().join("\n");
+    let (code, out) = run_limited(root, args, &cache, "the seed").unwrap();
+    assert_eq!(code, 0, "the seed runs cleanly");
+    let reference = body(&out);
+    let pick = |suffix: &str| std::fs::read_dir(&cache).ok()?.map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().ends_with(suffix));
+    let mut runner = TestRunner::new(Config { cases: n, failure_persistence: None, ..Config::default() });
+    runner
+        .run(&(0usize..4, edits()), |(which, edits)| {
+            let target = [".bgz", ".bgz.source", ".bgz.fai", ".bgz.gzi"][which];
+            if let Some(path) = pick(target) {
+                let bytes = std::fs::read(&path).unwrap();
+                std::fs::write(&path, mutate(&bytes, &edits)).unwrap();
+            }
+            let (code, out) = run_limited(root, args, &cache, &format!("{target} {edits:?}"))?;
+            if code == 0 {
+                prop_assert_eq!(&body(&out), &reference, "{} {:?}: exit 0 with other predictions", target, edits);
+            } else {
+                // a refused copy is cleared by hand, as the message says, for the next case
+                let _ = std::fs::remove_dir_all(&cache);
+            }
+            Ok(())
+        })
+        .unwrap();
 }

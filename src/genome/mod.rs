@@ -78,11 +78,19 @@ impl Genome {
         if compression != Compression::Gzip {
             return Self::open_inner(path, compression).input();
         }
-        // a plain-gzip FASTA is read from its BGZF copy; messages name the user's file too
-        let copy = convert::bgzf_copy(path).input()?;
-        let mut genome = Self::open_inner(&copy, Compression::Bgzf)
-            .with_context(|| format!("FASTA {} (read from its BGZF copy)", path.display()))
+        // a plain-gzip FASTA is read from its BGZF copy (converted again when its stamp
+        // disagrees: see `convert`); messages name the user's file too
+        let copy = convert::bgzf_copy(path)?;
+        let mut genome = Self::open_inner(&copy.path, Compression::Bgzf)
+            .with_context(|| {
+                format!(
+                    "FASTA {} (read from its BGZF copy; if the copy is damaged, delete {}* to convert again)",
+                    path.display(),
+                    copy.path.display()
+                )
+            })
             .input()?;
+        drop(copy); // its indexes are built: other runs may use it now
         genome.source = Some(path.to_path_buf());
         Ok(genome)
     }

@@ -47,6 +47,11 @@ impl Temp {
         Ok(())
     }
 
+    /// Renames the file to `dest` now, whatever the run does next (caches, not outputs).
+    pub fn persist_now(self, dest: &Path) -> Result<()> {
+        self.persist(dest)
+    }
+
     /// Publishes a finished file: renamed now, or at `commit` when commits are deferred.
     pub fn publish(self, dest: PathBuf) -> Result<()> {
         if DEFER.load(Ordering::SeqCst) {
