@@ -74,7 +74,7 @@ fn gene_tss_windows_and_predictions() {
     let (status, stdout, stderr) = xpresso(&["annotate", "-q", "--genome", &f.path("genome.fa.gz"), "--gtf", &f.path("genes.gtf"), "-m", &model, "-o", "-"]);
     assert!(status.success(), "{stderr}");
     let rows = tsv_rows(&stdout);
-    assert_eq!(rows[0], ["gene_id", "gene_name", "chrom", "tss", "strand", "prediction"]);
+    assert_eq!(rows[0], ["gene_id", "gene_name", "chrom", "tss", "strand", "prediction", "n_fraction"]);
     let ids: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(ids, ["G1.3", "G2", "G3", "G4", "G5"], "annotation order, absent chromosome skipped");
     assert!(stderr.contains("chromosome chrUn is not in the genome") && stderr.contains("2 TSSs skipped"), "{stderr}");
@@ -101,7 +101,7 @@ fn per_transcript_tss_collapses_identical_starts_and_filters_types() {
     let model = model_arg();
     let out = run_ok(&["annotate", "-q", "--genome", &f.path("genome.fa.gz"), "--gtf", &f.path("genes.gtf"), "--tss", "transcript", "--gene-type", "protein_coding", "-m", &model]);
     let rows = tsv_rows(&out);
-    assert_eq!(rows[0], ["gene_id", "gene_name", "transcript_id", "chrom", "tss", "strand", "prediction"]);
+    assert_eq!(rows[0], ["gene_id", "gene_name", "transcript_id", "chrom", "tss", "strand", "prediction", "n_fraction"]);
     let got: Vec<(&str, &str)> = rows[1..].iter().map(|r| (r[2].as_str(), r[4].as_str())).collect();
     // T1b shares T1a's TSS and is collapsed; T2a is lncRNA and filtered out
     assert_eq!(got, [("T1a", "20001"), ("T1c", "20501")]);

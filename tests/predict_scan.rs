@@ -37,7 +37,7 @@ fn predict_reproduces_reference_io_with_features() {
     let (status, stdout, stderr) = xpresso(&["predict", "-m", &model(), "--fasta", &fa.to_string_lossy(), "--features", &tsv.to_string_lossy()]);
     assert!(status.success(), "{stderr}");
     let rows = tsv_rows(&stdout);
-    assert_eq!(rows[0], ["id", "length", "prediction"]);
+    assert_eq!(rows[0], ["id", "length", "prediction", "n_fraction"]);
     for (row, case) in rows[1..].iter().zip(&cases) {
         assert_eq!(row[0], case.id);
         let got: f64 = row[2].parse().unwrap();

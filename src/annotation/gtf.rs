@@ -123,6 +123,14 @@ impl GtfTssReader {
         match ty {
             b"gene" => self.seen.0 += 1,
             b"transcript" => self.seen.1 += 1,
+            b"exon" => {
+                let chrom = r.reference_sequence_name().to_string();
+                match strand {
+                    GffStrand::Forward => self.notes.exon(&self.path, &chrom, start as u64 - 1, end as u64, Strand::Plus),
+                    GffStrand::Reverse => self.notes.exon(&self.path, &chrom, start as u64 - 1, end as u64, Strand::Minus),
+                    _ => {}
+                }
+            }
             _ => {}
         }
         if !wanted {

@@ -3,6 +3,7 @@
 
 pub mod bed;
 pub mod gtf;
+pub mod splice_check;
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,8 @@ use std::sync::{Arc, Mutex};
 pub struct Notes {
     list: Arc<Mutex<Vec<(bool, String)>>>,
     read: crate::input::ByteCount,
+    /// Exons of a GTF, for the assembly check (`splice_check`).
+    exons: Arc<Mutex<splice_check::ExonSample>>,
 }
 
 impl Notes {
@@ -25,6 +28,14 @@ impl Notes {
     /// Everything noted so far, emptied.
     pub fn take(&self) -> Vec<(bool, String)> {
         std::mem::take(&mut *self.list.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+    /// Keeps an exon (0-based start, end) for the assembly check.
+    pub fn exon(&self, source: &std::path::Path, chrom: &str, start: u64, end: u64, strand: Strand) {
+        self.exons.lock().unwrap_or_else(|e| e.into_inner()).add(source, chrom, start, end, strand);
+    }
+    /// The exons kept, emptied.
+    pub fn take_exons(&self) -> splice_check::ExonSample {
+        std::mem::take(&mut *self.exons.lock().unwrap_or_else(|e| e.into_inner()))
     }
     /// The counter of (compressed) bytes the reader has taken from its file.
     pub fn bytes_read(&self) -> &crate::input::ByteCount {

@@ -85,7 +85,8 @@ pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {
         batch_size: args.model.batch_size,
         quiet,
     };
-    let tiles = scan.run(&args.output, args.bigwig.as_deref())?;
+    let (tiles, mostly_n) = scan.run(&args.output, args.bigwig.as_deref())?;
+    super::report_warnings(&mostly_n.into_iter().collect::<Vec<_>>(), quiet);
     let (plus, minus) = (suffixed(&args.output, "plus.bedGraph"), suffixed(&args.output, "minus.bedGraph"));
     log::info!("{tiles} windows per strand written to {} and {}", plus.display(), minus.display());
     Ok(())

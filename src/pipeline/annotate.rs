@@ -8,11 +8,12 @@ use anyhow::Result;
 
 use super::select::{Shard, TssSelection};
 use super::tss_windows::{TssSource, TssWindows};
-use super::{predict_stream, Progress};
+use super::{predict_stream, Job, Progress};
 use crate::annotation::Tss;
 use crate::model::Predictor;
 use crate::output::track::{merge, write_bed, write_bedgraph, write_bigwig, BaseValue, Combine, TrackPoint};
 use crate::output::Output;
+use crate::window::{n_fraction, NTally};
 
 pub struct AnnotateOutputs {
     pub tsv: PathBuf,
@@ -60,9 +61,16 @@ impl Annotate<'_> {
             (None, None) => Progress::new(self.quiet, None, "TSSs"),
         };
         let windows = &mut self.windows;
-        let jobs = tsss.inspect(|_| progress.touch()).filter_map(|tss| tss.and_then(|tss| windows.job(tss)).transpose());
-        summary.predicted = predict_stream(jobs, self.predictor, self.batch_size, &progress, |tss: Tss, p| {
-            write_row(&mut tsv, &tss, per_transcript, p)?;
+        let jobs = tsss.inspect(|_| progress.touch()).filter_map(|tss| tss.and_then(|tss| windows.job(tss)).transpose()).map(|job| {
+            job.map(|j| {
+                let n = n_fraction(&j.window);
+                Job { meta: (j.meta, n), window: j.window, features: j.features }
+            })
+        });
+        let mut tally = NTally::default();
+        summary.predicted = predict_stream(jobs, self.predictor, self.batch_size, &progress, |(tss, n): (Tss, f32), p| {
+            tally.add(n);
+            write_row(&mut tsv, &tss, per_transcript, p, n)?;
             if want_track {
                 let name = tss.transcript_id.clone().unwrap_or_else(|| tss.gene_id.clone());
                 points.push(TrackPoint { chrom: tss.chrom, pos: tss.pos, strand: tss.strand, name, value: p });
@@ -71,6 +79,7 @@ impl Annotate<'_> {
         })?;
         self.windows.check_usable(&self.source, self.selection.is_partial())?;
         summary.warnings = self.windows.warnings();
+        summary.warnings.extend(tally.warning("TSS windows"));
         if let Some(path) = &outputs.bed {
             write_bed(path, &mut points)?;
         }
@@ -94,16 +103,17 @@ impl Annotate<'_> {
         }
         writeln!(out, "##tss: 1-based position of the TSS base (window index 7000); strand-aware window, see docs/annotate.md")?;
         let transcript = if per_transcript { "\ttranscript_id" } else { "" };
-        writeln!(out, "gene_id\tgene_name{transcript}\tchrom\ttss\tstrand\tprediction")?;
+        writeln!(out, "##n_fraction: share of the window's 10,500 bases that are N (gaps, past a chromosome end); above 0.5 the prediction mostly reflects the N bases")?;
+        writeln!(out, "gene_id\tgene_name{transcript}\tchrom\ttss\tstrand\tprediction\tn_fraction")?;
         Ok(())
     }
 }
 
-fn write_row(out: &mut Output, tss: &Tss, per_transcript: bool, prediction: f32) -> Result<()> {
+fn write_row(out: &mut Output, tss: &Tss, per_transcript: bool, prediction: f32, n: f32) -> Result<()> {
     write!(out, "{}\t{}\t", tss.gene_id, tss.gene_name)?;
     if per_transcript {
         write!(out, "{}\t", tss.transcript_id.as_deref().unwrap_or(""))?;
     }
-    writeln!(out, "{}\t{}\t{}\t{:.6}", tss.chrom, tss.pos + 1, tss.strand, prediction)?;
+    writeln!(out, "{}\t{}\t{}\t{:.6}\t{n:.4}", tss.chrom, tss.pos + 1, tss.strand, prediction)?;
     Ok(())
 }

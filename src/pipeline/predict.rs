@@ -8,11 +8,12 @@ use anyhow::Result;
 
 use super::fasta_jobs::{fasta_jobs, Orient};
 use crate::annotation::Strand;
-use super::{predict_stream, Progress};
+use super::{predict_stream, Job, Progress};
 use crate::features::FeatureJoin;
 use crate::input::InputError;
 use crate::model::Predictor;
 use crate::output::Output;
+use crate::window::{n_fraction, NTally};
 
 pub struct Predict<'a> {
     pub fasta: PathBuf,
@@ -36,14 +37,22 @@ impl Predict<'_> {
             Orient::AsGiven => "each record as given (already oriented, TSS at index 7000)",
             Orient::FromHeader => "records whose header names strand (-) reverse-complemented first (--strand-from-header); the others as given",
         })?;
-        writeln!(out, "id\tlength\tprediction")?;
+        writeln!(out, "##n_fraction: share of the 10,500-base window that is N (a record shorter than 10,500 bp is padded with N); above 0.5 the prediction mostly reflects the N bases")?;
+        writeln!(out, "id\tlength\tprediction\tn_fraction")?;
         let progress = Progress::new(self.quiet, None, "sequences");
-        let jobs = fasta_jobs(&self.fasta, &mut self.features, self.orient)?;
+        let jobs = fasta_jobs(&self.fasta, &mut self.features, self.orient)?.map(|job| {
+            job.map(|j| {
+                let n = n_fraction(&j.window);
+                Job { meta: (j.meta, n), window: j.window, features: j.features }
+            })
+        });
         let (mut minus, mut unstranded) = (0u64, 0u64);
-        let done = predict_stream(jobs, self.predictor, self.batch_size, &progress, |(id, len, strand): (String, usize, Option<Strand>), p| {
+        let mut tally = NTally::default();
+        let done = predict_stream(jobs, self.predictor, self.batch_size, &progress, |((id, len, strand), n): ((String, usize, Option<Strand>), f32), p| {
             minus += u64::from(strand == Some(Strand::Minus));
             unstranded += u64::from(strand.is_none());
-            writeln!(out, "{id}\t{len}\t{p:.6}")?;
+            tally.add(n);
+            writeln!(out, "{id}\t{len}\t{p:.6}\t{n:.4}")?;
             Ok(())
         })?;
         progress.finish();
@@ -52,6 +61,7 @@ impl Predict<'_> {
         }
         out.finish()?;
         let mut warnings: Vec<String> = self.features.warning().into_iter().collect();
+        warnings.extend(tally.warning("windows"));
         match self.orient {
             Orient::FromHeader if minus > 0 => log::info!("{minus} of {done} records are minus strand by their header: reverse-complemented"),
             Orient::FromHeader => {}

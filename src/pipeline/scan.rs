@@ -20,6 +20,7 @@ use crate::model::Predictor;
 use crate::output::Output;
 use crate::output::suffixed;
 use crate::output::track::write_bigwig_intervals;
+use crate::window::NTally;
 use crate::window::{self, DOWNSTREAM, TSS_INDEX};
 
 pub struct Scan<'a> {
@@ -37,7 +38,8 @@ pub struct Scan<'a> {
 impl Scan<'_> {
     /// Writes `PREFIX.plus.bedGraph` and `PREFIX.minus.bedGraph`, and the same tracks as
     /// `BIGWIG.plus.bw` and `BIGWIG.minus.bw` when asked; returns the tile count.
-    pub fn run(self, prefix: &Path, bigwig: Option<&Path>) -> Result<u64> {
+    /// Returns the tiles scanned and a warning when some windows are mostly N.
+    pub fn run(self, prefix: &Path, bigwig: Option<&Path>) -> Result<(u64, Option<String>)> {
         let Some(contig) = self.genome.resolve(&self.region.chrom) else {
             return Err(InputError::msg(format!("chromosome {} is not in FASTA {}", self.region.chrom, self.genome.path().display())));
         };
@@ -61,7 +63,9 @@ impl Scan<'_> {
             |(a, strand)| tile_job(genome, contig, a, strand, features),
         );
         let mut kept: [Vec<(u64, u64, f32)>; 2] = Default::default();
-        predict_stream(jobs, self.predictor, self.batch_size, &progress, |(a, strand), p| {
+        let mut tally = NTally::default();
+        predict_stream(jobs, self.predictor, self.batch_size, &progress, |(a, strand, n): (u64, Strand, f32), p| {
+            tally.add(n);
             let centre = a + if strand == Strand::Plus { TSS_INDEX } else { SEQ_LEN - TSS_INDEX } as u64;
             let lo = centre.saturating_sub(step / 2);
             let (out, keep) = if strand == Strand::Plus { (&mut plus, &mut kept[0]) } else { (&mut minus, &mut kept[1]) };
@@ -79,7 +83,7 @@ impl Scan<'_> {
         }
         plus.finish()?;
         minus.finish()?;
-        Ok(tiles)
+        Ok((tiles, tally.warning("tile windows")))
     }
 }
 
@@ -89,9 +93,9 @@ pub const MINUS_SHIFT: u64 = 2;
 /// The tile `[a, a+10500)` read forward (plus), or `[a+2, a+10502)` reverse-complemented
 /// (minus): the window rule's own cut, with index 7000 at base a+7000 on plus and a+3501 on
 /// minus. A minus window may read 2 bp past the region (the genome has them, or N).
-fn tile_job(genome: &mut Genome, contig: ContigId, a: u64, strand: Strand, features: [f32; N_FEATURES]) -> Result<Job<(u64, Strand)>> {
+fn tile_job(genome: &mut Genome, contig: ContigId, a: u64, strand: Strand, features: [f32; N_FEATURES]) -> Result<Job<(u64, Strand, f32)>> {
     let tss = a + if strand == Strand::Plus { TSS_INDEX as u64 } else { DOWNSTREAM as u64 + MINUS_SHIFT };
     let mut window = Vec::with_capacity(SEQ_LEN);
     window::cut(genome, contig, tss, strand, &mut window)?;
-    Ok(Job { meta: (a, strand), window, features })
+    Ok(Job { meta: (a, strand, window::n_fraction(&window)), window, features })
 }

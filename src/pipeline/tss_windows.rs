@@ -147,8 +147,16 @@ impl<'g> TssWindows<'g> {
 
     /// End-of-run warnings: what the readers passed over, missing feature rows, absent
     /// chromosomes. (Notes that are not warnings are logged here.)
-    pub fn warnings(&self) -> Vec<String> {
+    pub fn warnings(&mut self) -> Vec<String> {
         let mut warnings = Vec::new();
+        let exons = self.notes.take_exons();
+        match exons.check(self.genome) {
+            Ok((checked, spliced)) => {
+                log::debug!("{spliced} of {checked} sampled exons of {} lie beside a splice site in the genome", exons.source);
+                warnings.extend(crate::annotation::splice_check::warning(&exons.source, checked, spliced));
+            }
+            Err(e) => log::debug!("the splice-site check could not read the genome: {e:#}"),
+        }
         for (warn, text) in self.notes.take() {
             if warn { warnings.push(text) } else { log::info!("{text}") }
         }

@@ -8,7 +8,10 @@
 //! ```
 //! Bases outside the chromosome are N (all-zero in the model).
 
+pub mod n_content;
 pub mod onehot;
+
+pub use n_content::{n_fraction, NTally};
 
 use anyhow::Result;
 
