@@ -52,7 +52,7 @@ fn the_readme_run_command_works_on_a_fresh_copy() {
     let tsv = std::fs::read_to_string(fresh.path().join("example/genes.tsv")).unwrap();
     let rows: Vec<&str> = tsv.lines().filter(|l| !l.starts_with('#')).collect();
     assert_eq!(rows.len(), 17, "a header and 16 genes: {tsv}");
-    assert!(rows.contains(&"SLC5A1\tSLC5A1\tchr22\t32043261\t+\t-0.633947"), "{tsv}");
+    assert!(rows.contains(&"SLC5A1\tSLC5A1\tchr22\t32043261\t+\t-0.633947\t0.0000"), "{tsv}");
     // what the run wrote into the copy is git-ignored
     let written = ["example/genes.tsv", "example/hg38_chr22_example.fa.gz.fai", "example/hg38_chr22_example.fa.gz.gzi"];
     let ignored = Command::new("git").arg("check-ignore").args(written).current_dir(repo).output().unwrap();
