@@ -23,11 +23,14 @@ pub const MIN_SHARE: f64 = 0.5;
 /// many standard errors from the 0.5 threshold).
 pub const MIN_EXONS: usize = 40;
 
+/// Sampled exons of one chromosome: (0-based start, end, strand).
+type Exons = Vec<(u64, u64, Strand)>;
+
 /// Exons sampled from an annotation: (0-based start, end, strand) per chromosome name.
 #[derive(Debug, Default)]
 pub struct ExonSample {
     /// Per chromosome: the exons kept and how many were offered.
-    by_chrom: HashMap<String, (Vec<(u64, u64, Strand)>, u64)>,
+    by_chrom: HashMap<String, (Exons, u64)>,
     /// xorshift state for the reservoir (fixed seed: the same sample every run).
     rng: u64,
     /// The annotation file, for the message.
