@@ -143,6 +143,20 @@ fn a_vcf_of_other_chromosomes_or_another_assembly_is_refused() {
 }
 
 #[test]
+fn a_record_past_the_chromosome_end_is_a_ref_mismatch() {
+    let c = Case::new();
+    let seq = genome(&c);
+    // without a ##contig length to give it away: REF N past the end would match anything
+    let vcf = cohort(&[snv(&seq, 15_101, "0|1", "0|0"), "chr1\t30001\t.\tN\tA\t.\t.\t.\tGT\t1|1\t0|0".into()]).replace("##contig=<ID=chr1,length=30000>\n", "");
+    let ran = personal(&c, &vcf, &[]);
+    c.ok(&ran);
+    assert!(ran.stderr.contains("1 records have a REF that differs from the genome"), "{}", ran.stderr);
+    std::fs::remove_file(c.p("out.tsv")).unwrap();
+    let ran = personal(&c, &vcf, &["--ref-mismatch", "error"]);
+    c.refused(&ran, 3, &["c.vcf:5", "chr1 ends at 30000"]);
+}
+
+#[test]
 fn a_deletion_reaching_beyond_the_read_is_na_and_counted() {
     let c = Case::new();
     let seq = random_bases(60_000, 11);

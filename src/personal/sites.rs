@@ -145,17 +145,21 @@ impl Sites {
         }
         let start = record.pos as i64 - 1;
         genome.fetch_padded(contig, start, start + record.reference.len() as i64, &mut self.scratch)?;
-        let matches = self.scratch.iter().zip(record.reference.bytes()).all(|(g, r)| {
-            let (g, r) = (g.to_ascii_uppercase(), r.to_ascii_uppercase());
-            g == r || g == b'N' || r == b'N'
-        });
+        // N in the genome matches any REF base, but bases past the chromosome's end do not
+        // exist: such a record is of another assembly (as score-variants rules)
+        let past_end = record.end() > genome.contig(contig).len;
+        let matches = !past_end
+            && self.scratch.iter().zip(record.reference.bytes()).all(|(g, r)| {
+                let (g, r) = (g.to_ascii_uppercase(), r.to_ascii_uppercase());
+                g == r || g == b'N' || r == b'N'
+            });
         if !matches {
             if self.ref_mismatch == RefMismatch::Error {
                 return Err(InputError::msg(format!(
                     "{}: REF {} does not match the genome ({}); use --ref-mismatch skip to leave such records out",
                     record.locus(&self.path),
                     record.reference,
-                    String::from_utf8_lossy(&self.scratch)
+                    if past_end { format!("{} ends at {}", genome.contig(contig).name, genome.contig(contig).len) } else { String::from_utf8_lossy(&self.scratch).into_owned() }
                 )));
             }
             self.counts.ref_mismatches += 1;
