@@ -5,6 +5,7 @@ pub mod arch;
 pub mod backend;
 pub mod cone;
 pub mod conv2;
+pub mod local;
 pub mod native;
 pub mod registry;
 #[cfg(feature = "torch")]

@@ -108,6 +108,16 @@ impl NativeModel {
         super::conv2::conv2_accumulate(pool1, &w.conv2_kernel, out, rows);
     }
 
+    /// One pooled conv1 row (ReLU, max over the bin) of the padded codes, as `forward` computes it.
+    pub(super) fn pooled_bin(&self, codes: &[u8], bin: usize, best: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            return unsafe { conv1_bin_avx2(&self.table_lo, &self.table_hi, codes, bin, best) };
+        }
+        conv1_bin(&self.table_lo, &self.table_hi, codes, bin, best)
+    }
+
     /// The conv1 lookup tables (taps 0-2 with bias, taps 3-5), for the incremental cone.
     pub(super) fn tables(&self) -> (&[f32], &[f32]) {
         (&self.table_lo, &self.table_hi)
@@ -215,7 +225,7 @@ pub(super) fn conv1_bin(table_lo: &[f32], table_hi: &[f32], codes: &[u8], bin: u
 }
 
 /// dense_1 (ReLU) -> dense_2 (ReLU) -> dense_3 (linear).
-fn dense_head(w: &Weights, x: &[f32]) -> f32 {
+pub(super) fn dense_head(w: &Weights, x: &[f32]) -> f32 {
     head_from_dense1(w, &dense1(w, x))
 }
 

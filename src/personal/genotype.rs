@@ -77,25 +77,72 @@ pub fn parse_gt(gt: &str, n_alts: usize) -> Result<Call> {
     Ok(Call { alleles, ploidy, phased })
 }
 
-/// The calls of the samples at `columns` (0-based sample numbers) of a VCF line. A sample
-/// field cut short (no GT value) is `NO_CALL`, as the VCF spec allows trailing fields to be
-/// dropped; a record without GT in FORMAT, or with fewer sample columns than the header, is
-/// an error (nothing could be applied to anyone).
-pub fn calls(line: &str, columns: &[usize], n_alts: usize, out: &mut Vec<Call>) -> Result<()> {
+/// Which sample columns to decode, and where each call goes: sorted by column, so a line is
+/// walked once, left to right, and the samples in between are skipped by a byte search for
+/// tabs, never split into strings.
+#[derive(Clone, Debug)]
+pub struct Columns {
+    /// (0-based sample number, output slot), ascending by sample number.
+    by_column: Vec<(usize, usize)>,
+}
+
+impl Columns {
+    /// `columns`: the 0-based sample numbers, in output order.
+    pub fn new(columns: &[usize]) -> Self {
+        let mut by_column: Vec<(usize, usize)> = columns.iter().enumerate().map(|(slot, &c)| (c, slot)).collect();
+        by_column.sort_unstable();
+        Columns { by_column }
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_column.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_column.is_empty()
+    }
+}
+
+/// The byte after the `n`-th tab from `from` (`None` past the end of the line).
+fn skip_fields(line: &[u8], from: usize, n: usize) -> Option<usize> {
+    let mut at = from;
+    for _ in 0..n {
+        at += memchr::memchr(b'\t', &line[at..])? + 1;
+    }
+    Some(at)
+}
+
+/// The calls of the chosen samples of a VCF line, in output order. A sample field cut short
+/// (no GT value) is `NO_CALL`, as the VCF spec allows trailing fields to be dropped; a record
+/// without GT in FORMAT, or with fewer sample columns than chosen, is an error (nothing
+/// could be applied to anyone).
+pub fn calls(line: &str, columns: &Columns, n_alts: usize, out: &mut Vec<Call>) -> Result<()> {
     out.clear();
-    let mut fields = line.split('\t');
-    let Some(format) = fields.nth(8) else { bail!("the record has no FORMAT column: personal needs genotypes (GT)") };
+    out.resize(columns.len(), NO_CALL);
+    let bytes = line.as_bytes();
+    let Some(format_at) = skip_fields(bytes, 0, 8) else { bail!("the record has no FORMAT column: personal needs genotypes (GT)") };
+    let format_end = memchr::memchr(b'\t', &bytes[format_at..]).map_or(bytes.len(), |i| format_at + i);
+    let format = &line[format_at..format_end];
     let Some(gt_key) = format.split(':').position(|k| k == "GT") else {
         bail!("FORMAT '{}' has no GT: personal needs genotypes", crate::input::shorten(format, 60))
     };
-    let samples: Vec<&str> = fields.collect();
-    for &c in columns {
-        let Some(field) = samples.get(c) else { bail!("sample column {} is missing (the line has {} samples)", c + 10, samples.len()) };
-        let gt = if gt_key == 0 { field.split(':').next() } else { field.split(':').nth(gt_key) };
-        out.push(match gt {
-            Some(gt) => parse_gt(gt, n_alts)?,
-            None => NO_CALL,
-        });
+    let n_samples = || line.split('\t').count().saturating_sub(9);
+    let (mut field, mut at) = (0usize, format_end + 1);
+    for &(c, slot) in &columns.by_column {
+        if at > bytes.len() {
+            bail!("sample column {} is missing (the line has {} samples)", c + 10, n_samples());
+        }
+        match skip_fields(bytes, at, c - field) {
+            Some(start) => at = start,
+            None => bail!("sample column {} is missing (the line has {} samples)", c + 10, n_samples()),
+        }
+        field = c;
+        let end = memchr::memchr(b'\t', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let sample = &line[at..end];
+        let gt = if gt_key == 0 { sample.split(':').next() } else { sample.split(':').nth(gt_key) };
+        if let Some(gt) = gt {
+            out[slot] = parse_gt(gt, n_alts)?;
+        }
     }
     Ok(())
 }
@@ -135,14 +182,52 @@ mod tests {
     #[test]
     fn reads_gt_wherever_format_puts_it() {
         let mut out = Vec::new();
-        calls("1\t5\t.\tA\tG\t.\t.\t.\tGT:AD\t0|1:3,4\t1/1:0,7", &[1, 0], 1, &mut out).unwrap();
+        let cols = |c: &[usize]| Columns::new(c);
+        calls("1\t5\t.\tA\tG\t.\t.\t.\tGT:AD\t0|1:3,4\t1/1:0,7", &cols(&[1, 0]), 1, &mut out).unwrap();
         assert_eq!(out.iter().map(|c| c.alleles).collect::<Vec<_>>(), [[1, 1], [0, 1]]);
-        calls("1\t5\t.\tA\tG\t.\t.\t.\tAD:GT\t3,4:0|1", &[0], 1, &mut out).unwrap();
+        calls("1\t5\t.\tA\tG\t.\t.\t.\tAD:GT\t3,4:0|1", &cols(&[0]), 1, &mut out).unwrap();
         assert_eq!(out[0].alleles, [0, 1]);
-        calls("1\t5\t.\tA\tG\t.\t.\t.\tGT:AD\t0|1:3,4\t.", &[1], 1, &mut out).unwrap();
+        calls("1\t5\t.\tA\tG\t.\t.\t.\tGT:AD\t0|1:3,4\t.", &cols(&[1]), 1, &mut out).unwrap();
         assert_eq!(out[0], NO_CALL);
-        assert!(calls("1\t5\t.\tA\tG\t.\t.\t.\tAD\t3,4", &[0], 1, &mut out).unwrap_err().to_string().contains("has no GT"));
-        assert!(calls("1\t5\t.\tA\tG\t.\t.\t.", &[0], 1, &mut out).is_err());
-        assert!(calls("1\t5\t.\tA\tG\t.\t.\t.\tGT\t0|1", &[1], 1, &mut out).unwrap_err().to_string().contains("sample column 11 is missing"));
+        assert!(calls("1\t5\t.\tA\tG\t.\t.\t.\tAD\t3,4", &cols(&[0]), 1, &mut out).unwrap_err().to_string().contains("has no GT"));
+        assert!(calls("1\t5\t.\tA\tG\t.\t.\t.", &cols(&[0]), 1, &mut out).is_err());
+        assert!(calls("1\t5\t.\tA\tG\t.\t.\t.\tGT\t0|1", &cols(&[1]), 1, &mut out).unwrap_err().to_string().contains("sample column 11 is missing"));
+    }
+
+    /// The walk over bytes equals splitting the line into fields, on random lines (GT at
+    /// any FORMAT position, fields cut short, any column choice and order).
+    #[test]
+    fn the_byte_walk_equals_splitting() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let gts = ["0|1", "1/0", ".", "./.", "1", "2|0", "0|0"];
+        for _ in 0..500 {
+            let n = 1 + rnd(12) as usize;
+            let gt_at = rnd(3) as usize;
+            let mut keys = vec!["AD", "DP"];
+            keys.insert(gt_at.min(2), "GT");
+            let samples: Vec<String> = (0..n)
+                .map(|_| {
+                    let gt = gts[rnd(gts.len() as u64) as usize];
+                    let mut f: Vec<String> = keys.iter().map(|k| if *k == "GT" { gt.to_string() } else { "3".to_string() }).collect();
+                    f.truncate(1 + rnd(3) as usize); // trailing fields dropped
+                    f.join(":")
+                })
+                .collect();
+            let line = format!("1\t5\t.\tA\tG,T\t.\t.\t.\t{}\t{}", keys.join(":"), samples.join("\t"));
+            let chosen: Vec<usize> = (0..n).filter(|_| rnd(2) == 0).collect();
+            let mut order = chosen.clone();
+            order.reverse();
+            let mut got = Vec::new();
+            calls(&line, &Columns::new(&order), 2, &mut got).unwrap();
+            let key = keys.iter().position(|k| *k == "GT").unwrap();
+            let want: Vec<Call> = order.iter().map(|&c| samples[c].split(':').nth(key).map_or(NO_CALL, |g| parse_gt(g, 2).unwrap())).collect();
+            assert_eq!(got, want, "{line} {order:?}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::genotype::{calls, Call, MISSING};
+use super::genotype::{calls, Call, Columns, MISSING};
 use crate::genome::{ContigId, Genome};
 use crate::input::InputError;
 use crate::variants::allele::{edit, Edit, SkipReason};
@@ -53,7 +53,7 @@ pub struct SiteCounts {
 pub struct Sites {
     reader: VariantReader,
     path: PathBuf,
-    columns: Vec<usize>,
+    columns: Columns,
     pass_only: bool,
     ref_mismatch: RefMismatch,
     peeked: Option<(ContigId, VariantRecord)>,
@@ -68,6 +68,7 @@ impl Sites {
     /// `columns`: the 0-based sample numbers to read, in output order.
     pub fn new(reader: VariantReader, columns: Vec<usize>, pass_only: bool, ref_mismatch: RefMismatch) -> Self {
         let path = reader.path().to_path_buf();
+        let columns = Columns::new(&columns);
         Sites { reader, path, columns, pass_only, ref_mismatch, peeked: None, buffer: VecDeque::new(), last: None, done: false, scratch: Vec::new(), counts: SiteCounts::default() }
     }
 

@@ -92,6 +92,47 @@ where
     })
 }
 
+/// `predict_stream` for groups of windows that differ locally (one TSS's haplotypes): each
+/// window goes through `model::local::LocalEval`, which computes each distinct conv1 bin and
+/// conv2 row of a group once (exact: bit for bit the full forward pass). `starts_group`
+/// says which job begins a new group (the pieces of the last are forgotten). Windows are cut
+/// on a second thread, batches ahead, while this one evaluates and calls the sink. Returns
+/// the windows and what the groups shared.
+pub fn predict_local_stream<T, I, F>(
+    jobs: I,
+    model: &crate::model::NativeModel,
+    batch_size: usize,
+    progress: &Progress,
+    starts_group: impl Fn(&T) -> bool,
+    mut sink: F,
+) -> Result<crate::model::local::LocalStats>
+where
+    T: Send,
+    I: Iterator<Item = Result<Job<T>>> + Send,
+    F: FnMut(T, f32) -> Result<()>,
+{
+    let batch_size = batch_size.max(1);
+    std::thread::scope(|scope| {
+        let (job_tx, job_rx) = sync_channel::<Result<Vec<Job<T>>>>(2);
+        scope.spawn(move || gather_batches(jobs, batch_size, job_tx));
+        let mut eval = crate::model::local::LocalEval::new(model);
+        for batch in job_rx {
+            let batch = batch?;
+            let n = batch.len() as u64;
+            for job in batch {
+                if starts_group(&job.meta) {
+                    eval.reset();
+                }
+                let p = eval.predict(&job.window, &job.features);
+                sink(job.meta, p)?;
+            }
+            progress.inc(n);
+        }
+        progress.finish();
+        Ok(eval.stats)
+    })
+}
+
 /// Producer side of `predict_stream`: sends full batches (the last may be short), or the
 /// first error; stops early when the consumer has gone (it failed).
 fn gather_batches<T, I>(mut jobs: I, batch_size: usize, tx: SyncSender<Result<Vec<Job<T>>>>)

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{predict_stream, Job, Progress};
+use super::{predict_local_stream, predict_stream, Job, Progress};
 use crate::annotation::Strand;
 use crate::genome::Genome;
 use crate::input::InputError;
-use crate::model::arch::SEQ_LEN;
+use crate::model::arch::{L1, SEQ_LEN};
 use crate::model::Predictor;
 use crate::output::Output;
 use crate::personal::genotype::{Allele, MISSING};
@@ -76,6 +76,8 @@ pub struct PersonalSummary {
     pub overlapping_skipped: u64,
     /// Haplotype windows left NA: their deletions pull in bases beyond the VCF read around the window.
     pub beyond_margin: u64,
+    /// What the native model's local evaluation computed (distinct conv1 bins, conv2 rows).
+    pub local: Option<crate::model::local::LocalStats>,
     pub sites: SiteCounts,
 }
 
@@ -90,6 +92,15 @@ impl PersonalSummary {
             self.distinct as f64 / self.tsss.max(1) as f64,
             self.sites.records
         );
+        let line = match self.local {
+            Some(l) if l.windows > 0 => format!(
+                "{line}; {:.1} distinct conv1 bins and {:.1} distinct conv2 rows per bin and row position per TSS (of {:.1} windows)",
+                l.bins as f64 / (self.tsss.max(1) * L1 as u64) as f64,
+                l.rows as f64 / (self.tsss.max(1) * L1 as u64) as f64,
+                l.windows as f64 / self.tsss.max(1) as f64
+            ),
+            _ => line,
+        };
         let mut warnings = Vec::new();
         let s = &self.sites;
         if self.unphased_missing > 0 {
@@ -242,7 +253,7 @@ impl Personal<'_> {
         let mut values: Vec<f32> = Vec::new();
         let per_transcript = self.per_transcript;
         let samples = &self.samples;
-        predict_stream(&mut jobs, self.predictor, self.batch_size, &progress, |(plan, i, last): (Arc<Plan>, usize, bool), p| {
+        let sink = |(plan, i, last): (Arc<Plan>, usize, bool), p| {
             if i == 0 {
                 values.clear();
             }
@@ -251,7 +262,13 @@ impl Personal<'_> {
                 write_rows(&mut matrix, long.as_mut(), &plan, &values, per_transcript, outputs.haplotypes, samples)?;
             }
             Ok(())
-        })?;
+        };
+        // the native model evaluates a TSS's haplotypes by their distinct local pieces
+        if let Some(native) = self.predictor.as_native() {
+            summary.local = Some(predict_local_stream(&mut jobs, native, self.batch_size, &progress, |m: &(Arc<Plan>, usize, bool)| m.1 == 0, sink)?);
+        } else {
+            predict_stream(&mut jobs, self.predictor, self.batch_size, &progress, sink)?;
+        }
         let c = &jobs.counts;
         summary.samples = samples.len() as u64;
         summary.sample_haplotypes = c.haplotypes;

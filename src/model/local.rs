@@ -1,0 +1,207 @@
+//! Many windows that differ locally (the haplotypes of one TSS across a cohort), evaluated
+//! by their distinct local pieces. A pooled conv1 bin depends on 35 bases (its 30 positions
+//! and the kernel's reach), a conv2 row on 9 pooled bins; only pool2 and the dense head see
+//! the whole window. So each distinct bin content is pooled once, each distinct 9-bin
+//! neighbourhood is put through conv2 once, and per window only pool2 and the head run.
+//!
+//! Exact: every piece is computed by the same kernels as `NativeModel::forward` (the conv1
+//! tables, `conv2_rows`, whose per-row sums do not depend on which rows are computed
+//! together), so a window's prediction is bit for bit the full forward pass's
+//! (`tests::equals_the_full_forward_pass`). Keys are the bin's codes and the row's bin ids,
+//! compared whole (no digest). What is kept lives for one group of windows (`reset` between
+//! TSSs): 512 bytes per distinct bin and 128 per distinct row.
+
+use std::collections::HashMap;
+
+use super::arch::*;
+use super::native::{dense_head, pool2, CODE_PAD_LEFT, CODE_PAD_RIGHT};
+use super::NativeModel;
+use crate::window::onehot::{base_code, NO_BASE};
+
+/// Codes a pooled bin reads: its 30 positions plus the 5 more that conv1's taps reach.
+const BIN_SPAN: usize = POOL1 + K1 - 1;
+/// The id of the zero rows padding the pooled map at each end.
+const PAD_ID: u32 = u32::MAX;
+
+/// What a group of windows had in common (for the summary and the benchmark).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LocalStats {
+    pub windows: u64,
+    /// Distinct pooled conv1 bins and distinct conv2 rows computed.
+    pub bins: u64,
+    pub rows: u64,
+}
+
+/// Evaluates windows against a store of the pieces computed so far.
+pub struct LocalEval<'m> {
+    model: &'m NativeModel,
+    bin_ids: HashMap<[u8; BIN_SPAN], u32>,
+    /// Pooled conv1 rows (C1 floats each), by bin id.
+    bins: Vec<f32>,
+    row_ids: HashMap<[u32; K2], u32>,
+    /// conv2 pre-activations (C2 floats each), by row id.
+    rows: Vec<f32>,
+    codes: Vec<u8>,
+    /// This window's padded pooled map, assembled from `bins`.
+    pool1: Vec<f32>,
+    conv2: Vec<f32>,
+    window_bins: Vec<u32>,
+    window_rows: Vec<u32>,
+    dense_in: Vec<f32>,
+    pub stats: LocalStats,
+}
+
+impl<'m> LocalEval<'m> {
+    pub fn new(model: &'m NativeModel) -> Self {
+        LocalEval {
+            model,
+            bin_ids: HashMap::new(),
+            bins: Vec::new(),
+            row_ids: HashMap::new(),
+            rows: Vec::new(),
+            codes: vec![NO_BASE; CODE_PAD_LEFT + SEQ_LEN + CODE_PAD_RIGHT],
+            pool1: vec![0.0; (L1 + 2 * PAD2) * C1],
+            conv2: vec![0.0; L1 * C2],
+            window_bins: vec![0; L1],
+            window_rows: vec![0; L1],
+            dense_in: vec![0.0; DENSE_IN],
+            stats: LocalStats::default(),
+        }
+    }
+
+    /// Forgets the pieces (the next windows share little with these: another TSS).
+    pub fn reset(&mut self) {
+        self.bin_ids.clear();
+        self.bins.clear();
+        self.row_ids.clear();
+        self.rows.clear();
+    }
+
+    /// The prediction of one window (ASCII bases, `SEQ_LEN` long) with its features.
+    pub fn predict(&mut self, seq: &[u8], features: &[f32; N_FEATURES]) -> f32 {
+        assert_eq!(seq.len(), SEQ_LEN, "window must be {SEQ_LEN} bp");
+        self.stats.windows += 1;
+        for (c, &b) in self.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN].iter_mut().zip(seq) {
+            *c = base_code(b);
+        }
+        // pooled conv1 bins: reuse, or compute once
+        for bin in 0..L1 {
+            let key: [u8; BIN_SPAN] = self.codes[bin * POOL1..bin * POOL1 + BIN_SPAN].try_into().expect("span inside the codes");
+            let next = self.bin_ids.len() as u32;
+            let id = *self.bin_ids.entry(key).or_insert(next);
+            if id == next {
+                let at = self.bins.len();
+                self.bins.resize(at + C1, 0.0);
+                self.model.pooled_bin(&self.codes, bin, &mut self.bins[at..]);
+                self.stats.bins += 1;
+            }
+            self.window_bins[bin] = id;
+            self.pool1[(PAD2 + bin) * C1..][..C1].copy_from_slice(&self.bins[id as usize * C1..][..C1]);
+        }
+        // conv2 rows: keyed by their 9 bins; the new ones computed in runs on this window's map
+        let mut run: Option<usize> = None;
+        for j in 0..=L1 {
+            let id = (j < L1).then(|| {
+                let key: [u32; K2] = std::array::from_fn(|t| {
+                    let b = j as isize + t as isize - PAD2 as isize;
+                    if b < 0 || b >= L1 as isize { PAD_ID } else { self.window_bins[b as usize] }
+                });
+                let next = self.row_ids.len() as u32;
+                let id = *self.row_ids.entry(key).or_insert(next);
+                (id, id == next)
+            });
+            match (id, run) {
+                (Some((id, true)), _) => {
+                    self.window_rows[j] = id;
+                    run.get_or_insert(j);
+                }
+                (found, Some(start)) => {
+                    self.compute_rows(start..j);
+                    run = None;
+                    if let Some((id, _)) = found {
+                        self.window_rows[j] = id;
+                    }
+                }
+                (Some((id, false)), None) => self.window_rows[j] = id,
+                (None, None) => {}
+            }
+        }
+        for (j, &id) in self.window_rows.iter().enumerate() {
+            self.conv2[j * C2..][..C2].copy_from_slice(&self.rows[id as usize * C2..][..C2]);
+        }
+        pool2(&self.conv2, &mut self.dense_in[..FLAT]);
+        self.dense_in[FLAT..].copy_from_slice(features);
+        dense_head(self.model.weights(), &self.dense_in)
+    }
+
+    /// conv2 of rows `rows` of this window (all new), stored under their ids in order.
+    fn compute_rows(&mut self, rows: std::ops::Range<usize>) {
+        self.model.conv2_rows(&self.pool1, &mut self.conv2, rows.clone());
+        for j in rows {
+            let id = self.window_rows[j] as usize;
+            debug_assert_eq!(id * C2, self.rows.len(), "new rows get ids in order");
+            self.rows.extend_from_slice(&self.conv2[j * C2..][..C2]);
+            self.stats.rows += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::native::Scratch;
+
+    fn model() -> NativeModel {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/human_trainepoch.11-0.426.h5");
+        NativeModel::new(crate::model::Weights::from_h5(&path).expect("the built-in model file"))
+    }
+
+    /// Haplotype-like windows (a base window with SNVs, N runs, shifted stretches, edge
+    /// changes) give the full forward pass's predictions, bit for bit, and share pieces.
+    #[test]
+    fn equals_the_full_forward_pass() {
+        let m = model();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let base: Vec<u8> = (0..SEQ_LEN).map(|_| b"ACGT"[rnd(4) as usize]).collect();
+        let mut windows = vec![base.clone()];
+        for _ in 0..40 {
+            let mut w = base.clone();
+            for _ in 0..rnd(30) {
+                let p = rnd(SEQ_LEN as u64) as usize;
+                w[p] = b"ACGTN"[rnd(5) as usize];
+            }
+            if rnd(3) == 0 {
+                // an indel: one side shifted by a few bases
+                let (p, k) = (rnd(SEQ_LEN as u64 - 20) as usize, 1 + rnd(9) as usize);
+                w.copy_within(p + k.., p);
+                let end = SEQ_LEN - k;
+                w[end..].fill(b'N');
+            }
+            if rnd(4) == 0 {
+                w[..rnd(200) as usize].fill(b'n');
+            }
+            windows.push(w);
+        }
+        let features = [0.1, -0.2, 0.3, 0.0, 0.5, -1.0];
+        let mut eval = LocalEval::new(&m);
+        let mut s = Scratch::default();
+        for round in 0..2 {
+            for w in &windows {
+                let full = m.forward(w, &features, &mut s);
+                let local = eval.predict(w, &features);
+                assert_eq!(local.to_bits(), full.to_bits(), "round {round}: {local} vs {full}");
+            }
+        }
+        let st = eval.stats;
+        assert_eq!(st.windows, 82);
+        assert!(st.bins < 41 * L1 as u64 / 4 && st.rows < 41 * L1 as u64 / 2, "pieces shared: {st:?}");
+        eval.reset();
+        assert_eq!(eval.predict(&base, &features).to_bits(), m.forward(&base, &features, &mut s).to_bits());
+    }
+}
