@@ -13,7 +13,7 @@ use crate::genome::Genome;
 use crate::input::InputError;
 use crate::output::guard::Named;
 use crate::personal::sites::Sites;
-use crate::pipeline::personal::{Personal, PersonalOutputs, Unphased, MARGIN};
+use crate::pipeline::personal::{MatrixFormat, Personal, PersonalOutputs, Unphased, MARGIN};
 use crate::pipeline::select::TssSelection;
 use crate::pipeline::tss_windows::TssWindows;
 use crate::variants::reader::VariantReader;
@@ -47,8 +47,16 @@ pub struct PersonalArgs {
     pub output: PathBuf,
 
     /// One matrix column per sample haplotype (SAMPLE:1, SAMPLE:2) instead of the mean.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "format")]
     pub haplotypes: bool,
+
+    /// Layout of -o: `matrix` (genes x samples, with TSS and reference columns) or
+    /// `predixcan` (samples x genes as PrediXcan's Predict.py writes it: `FID IID gene...`,
+    /// FID = IID = the sample, the mean of its haplotypes, NA where unknown; no comment
+    /// lines), which PrediXcanAssociation.py and other TWAS tools read. Not with --shard
+    /// (its rows are samples, so shards would not join by cat).
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Matrix, value_name = "FORMAT", conflicts_with = "shard")]
+    pub format: MatrixFormat,
 
     /// Also write a long table: gene, sample, haplotype, prediction, the alleles applied
     /// (POS:REF>ALT;...), for joins downstream (`.gz` = bgzip). One row per gene x sample
@@ -166,7 +174,7 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
         provenance: provenance(&model_path, &args.features),
         writes_header: crate::pipeline::select::Shard::writes_header(selection.shard),
     };
-    let outputs = PersonalOutputs { matrix: args.output, haplotypes: args.haplotypes, long: args.long };
+    let outputs = PersonalOutputs { matrix: args.output, format: args.format, haplotypes: args.haplotypes, long: args.long };
     let summary = personal.run(&mut genome, entries, sites, &outputs)?;
     let (line, warnings) = summary.report();
     super::report_warnings(&[tss_warnings, contig_warning.into_iter().collect(), warnings].concat(), quiet);

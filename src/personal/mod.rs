@@ -6,3 +6,4 @@
 
 pub mod genotype;
 pub mod sites;
+pub mod transpose;

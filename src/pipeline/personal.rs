@@ -20,6 +20,7 @@ use crate::model::Predictor;
 use crate::output::Output;
 use crate::personal::genotype::{Allele, MISSING};
 use crate::personal::sites::{Site, SiteCounts, Sites};
+use crate::personal::transpose::Transposer;
 use crate::variants::allele::Edit;
 use crate::variants::alt_window::haplotype_window;
 use crate::variants::tss_index::TssEntry;
@@ -42,9 +43,19 @@ pub enum Unphased {
     AsListed,
 }
 
+/// The layout of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MatrixFormat {
+    /// Genes x samples, with the TSS and reference columns (xpresso's own).
+    Matrix,
+    /// Samples x genes as PrediXcan's `Predict.py` writes it: `FID IID gene...`.
+    Predixcan,
+}
+
 pub struct PersonalOutputs {
-    /// Genes x samples (or sample haplotypes).
+    /// Genes x samples (or sample haplotypes), or samples x genes (`format`).
     pub matrix: PathBuf,
+    pub format: MatrixFormat,
     /// One column per sample haplotype (`S:1`, `S:2`) instead of the sample mean.
     pub haplotypes: bool,
     /// gene, sample, haplotype, prediction, variants.
@@ -234,8 +245,12 @@ impl Personal<'_> {
     pub fn run(&self, genome: &mut Genome, entries: Vec<TssEntry>, sites: Sites, outputs: &PersonalOutputs) -> Result<PersonalSummary> {
         let mut matrix = Output::create(&outputs.matrix)?;
         let mut long = outputs.long.as_deref().map(Output::create).transpose()?;
+        let mut predixcan = match outputs.format {
+            MatrixFormat::Predixcan => Some(Transposer::new(self.samples.clone())?),
+            MatrixFormat::Matrix => None,
+        };
         if self.writes_header {
-            self.write_headers(&mut matrix, long.as_mut(), outputs.haplotypes)?;
+            self.write_headers(&mut matrix, long.as_mut(), outputs.haplotypes, predixcan.is_some())?;
         }
         let mut summary = PersonalSummary { tsss: entries.len() as u64, ..Default::default() };
         let progress = Progress::new(self.quiet, None, "windows");
@@ -259,7 +274,17 @@ impl Personal<'_> {
             }
             values.push(p);
             if last {
-                write_rows(&mut matrix, long.as_mut(), &plan, &values, per_transcript, outputs.haplotypes, samples)?;
+                match predixcan.as_mut() {
+                    Some(t) => {
+                        let t_ = &plan.entry.tss;
+                        let name = if per_transcript { t_.transcript_id.as_deref().unwrap_or(&t_.gene_id) } else { &t_.gene_id };
+                        t.push(name, plan.haplotypes.iter().map(|haps| sample_mean(&plan, &values, haps)))?;
+                        if let Some(long) = long.as_mut() {
+                            write_long(long, &plan, &values, per_transcript, samples)?;
+                        }
+                    }
+                    None => write_rows(&mut matrix, long.as_mut(), &plan, &values, per_transcript, outputs.haplotypes, samples)?,
+                }
             }
             Ok(())
         };
@@ -278,6 +303,9 @@ impl Personal<'_> {
         summary.beyond_margin = c.beyond_margin;
         summary.sites = jobs.sites.counts.clone();
         crate::variants::contigs::check_some_known(summary.sites.records, &summary.sites.unknown_chroms, &vcf, jobs.genome)?;
+        if let Some(t) = predixcan {
+            t.write(&mut matrix)?;
+        }
         matrix.finish()?;
         if let Some(l) = long {
             l.finish()?;
@@ -392,14 +420,15 @@ impl Personal<'_> {
         Ok(Plan { entry, haplotypes, keys, reps, edits })
     }
 
-    fn write_headers(&self, matrix: &mut Output, long: Option<&mut Output>, per_haplotype: bool) -> Result<()> {
+    fn write_headers(&self, matrix: &mut Output, long: Option<&mut Output>, per_haplotype: bool, predixcan: bool) -> Result<()> {
         let notes = [
             "values: the model's prediction (z-scored log10(expression + 0.1)) of each haplotype's 10.5 kb TSS window, built by applying the ALT alleles the haplotype carries (score-variants' trimming and anchoring rules); NA: not known (an unphased heterozygous site and a second heterozygous site, --unphased skip; or deletions reaching beyond the VCF read); .: no such haplotype (haploid call)".to_string(),
             format!("columns: {}", if per_haplotype { "one per sample haplotype (SAMPLE:1, SAMPLE:2), as GT lists them" } else { "one per sample: the mean of its haplotypes" }),
             "reference: the reference window's prediction; distinct: how many different windows the samples' haplotypes have".to_string(),
         ];
         let tx = if self.per_transcript { "\ttranscript_id" } else { "" };
-        for line in self.provenance.iter().chain(&notes) {
+        // PrediXcan's layout has no comment lines: its readers take the first line as the header
+        for line in self.provenance.iter().chain(&notes).filter(|_| !predixcan) {
             writeln!(matrix, "##{line}")?;
         }
         if let Some(long) = long {
@@ -409,8 +438,10 @@ impl Personal<'_> {
             writeln!(long, "##variants: the alleles applied inside the window, as POS:REF>ALT of the VCF; . for none")?;
             writeln!(long, "gene_id\tgene_name{tx}\tsample\thaplotype\tprediction\tvariants")?;
         }
-        let columns: Vec<String> = if per_haplotype { self.samples.iter().flat_map(|s| [format!("{s}:1"), format!("{s}:2")]).collect() } else { self.samples.clone() };
-        writeln!(matrix, "gene_id\tgene_name{tx}\tchrom\ttss\tstrand\treference\tdistinct\t{}", columns.join("\t"))?;
+        if !predixcan {
+            let columns: Vec<String> = if per_haplotype { self.samples.iter().flat_map(|s| [format!("{s}:1"), format!("{s}:2")]).collect() } else { self.samples.clone() };
+            writeln!(matrix, "gene_id\tgene_name{tx}\tchrom\ttss\tstrand\treference\tdistinct\t{}", columns.join("\t"))?;
+        }
         Ok(())
     }
 }
@@ -435,24 +466,37 @@ fn write_rows(matrix: &mut Output, long: Option<&mut Output>, plan: &Plan, value
                 }
             }
         } else {
-            let v: Option<Vec<f32>> = haps.iter().map(|&k| value(k)).collect();
-            match v {
-                Some(v) if !v.is_empty() => write!(matrix, "\t{:.6}", v.iter().sum::<f32>() / v.len() as f32)?,
-                _ => write!(matrix, "\tNA")?,
+            match sample_mean(plan, values, haps) {
+                Some(v) => write!(matrix, "\t{v:.6}")?,
+                None => write!(matrix, "\tNA")?,
             }
         }
     }
     writeln!(matrix)?;
     if let Some(long) = long {
-        for (s, haps) in plan.haplotypes.iter().enumerate() {
-            for (h, &k) in haps.iter().enumerate() {
-                let (v, listed) = match k {
-                    Some(k) => (format!("{:.6}", values[plan.keys[k].0]), plan.keys[k].1.as_str()),
-                    None => ("NA".to_string(), "."),
-                };
-                let listed = if listed.is_empty() { "." } else { listed };
-                writeln!(long, "{}\t{}{tx}\t{}\t{}\t{v}\t{listed}", t.gene_id, t.gene_name, samples[s], h + 1)?;
-            }
+        write_long(long, plan, values, per_transcript, samples)?;
+    }
+    Ok(())
+}
+
+/// The mean of a sample's haplotype values; `None` (NA) when one is unknown or it has none.
+fn sample_mean(plan: &Plan, values: &[f32], haps: &[Option<usize>]) -> Option<f32> {
+    let v: Option<Vec<f32>> = haps.iter().map(|k| k.map(|k| values[plan.keys[k].0])).collect();
+    v.filter(|v| !v.is_empty()).map(|v| v.iter().sum::<f32>() / v.len() as f32)
+}
+
+/// The long table's rows of one TSS: one per sample haplotype.
+fn write_long(long: &mut Output, plan: &Plan, values: &[f32], per_transcript: bool, samples: &[String]) -> Result<()> {
+    let t = &plan.entry.tss;
+    let tx = if per_transcript { format!("\t{}", t.transcript_id.as_deref().unwrap_or(".")) } else { String::new() };
+    for (s, haps) in plan.haplotypes.iter().enumerate() {
+        for (h, &k) in haps.iter().enumerate() {
+            let (v, listed) = match k {
+                Some(k) => (format!("{:.6}", values[plan.keys[k].0]), plan.keys[k].1.as_str()),
+                None => ("NA".to_string(), "."),
+            };
+            let listed = if listed.is_empty() { "." } else { listed };
+            writeln!(long, "{}\t{}{tx}\t{}\t{}\t{v}\t{listed}", t.gene_id, t.gene_name, samples[s], h + 1)?;
         }
     }
     Ok(())
