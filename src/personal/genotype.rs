@@ -138,8 +138,12 @@ pub fn calls(line: &str, columns: &Columns, n_alts: usize, out: &mut Vec<Call>) 
         }
         field = c;
         let end = memchr::memchr(b'\t', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-        let sample = &line[at..end];
-        let gt = if gt_key == 0 { sample.split(':').next() } else { sample.split(':').nth(gt_key) };
+        // the GT subfield: the bytes before the first ':' when GT comes first (the spec's rule)
+        let gt = if gt_key == 0 {
+            Some(&line[at..memchr::memchr(b':', &bytes[at..end]).map_or(end, |i| at + i)])
+        } else {
+            line[at..end].split(':').nth(gt_key)
+        };
         if let Some(gt) = gt {
             out[slot] = parse_gt(gt, n_alts)?;
         }

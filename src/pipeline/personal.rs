@@ -228,6 +228,26 @@ impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
     }
 }
 
+/// The alleles of a haplotype key that can change its window: those whose REF span comes
+/// within D of the reference window `[ws, we)`, D the sum of the key's length changes. The
+/// window is a fixed stretch around the haplotype's TSS, and its bases come from the genome
+/// within `[ws - D, we + D)` (a deletion pulls in at most its length); an allele wholly
+/// beyond that either lies downstream of every base read, or upstream, where it moves the TSS
+/// and the whole stretch together. So haplotypes that differ only in far alleles (the
+/// margins' SNVs, most of a cohort's keys) share one window, built once. Kept generous by a
+/// base on each side; identical windows from different keys are still merged by digest.
+fn window_key(key: Vec<(u32, Allele)>, edits: &[Vec<Option<Edit>>], ws: i64, we: i64) -> Vec<(u32, Allele)> {
+    let edit = |&(i, a): &(u32, Allele)| edits[i as usize][a as usize - 1].as_ref().expect("keys hold applied alleles");
+    let reach: i64 = key.iter().map(|k| edit(k).shift().abs()).sum();
+    let (lo, hi) = (ws - reach - 1, we + reach + 1);
+    key.into_iter()
+        .filter(|k| {
+            let e = edit(k);
+            (e.start as i64) < hi && (e.start + e.ref_len) as i64 > lo
+        })
+        .collect()
+}
+
 /// A 128-bit digest of a window, to find identical windows without keeping them (two
 /// different windows share one with probability ~2^-128 per pair).
 fn digest(window: &[u8]) -> u128 {
@@ -330,14 +350,41 @@ impl Personal<'_> {
         let mut keys = vec![(0usize, String::new())];
         // a key whose window reads bases beyond the sites read (a long deletion): NA
         const BEYOND: usize = usize::MAX;
-        let mut haplotypes = Vec::with_capacity(self.samples.len());
-        for s in 0..self.samples.len() {
+        // one pass over the sites, site by site (each site's calls are contiguous): every
+        // sample's ploidy and heterozygous sites in the window, every haplotype's alleles
+        let n = self.samples.len();
+        let (mut ploidy, mut hets, mut unphased_hets) = (vec![0u8; n], vec![0u32; n], vec![0u32; n]);
+        let (mut full, mut last_end, mut overlaps) = (vec![Vec::new(); 2 * n], vec![0u64; 2 * n], vec![0u64; 2 * n]);
+        for (i, site) in near.iter().enumerate() {
+            let in_window = site.overlaps(ws, we);
+            for (s, call) in site.calls.iter().enumerate() {
+                ploidy[s] = ploidy[s].max(call.ploidy);
+                if in_window && call.het() {
+                    hets[s] += 1;
+                    unphased_hets[s] += u32::from(!call.phased);
+                }
+                for h in 0..call.ploidy as usize {
+                    let a = call.alleles[h];
+                    if a == 0 || a == MISSING || site.edits[a as usize - 1].is_none() {
+                        continue;
+                    }
+                    let k = 2 * s + h;
+                    if site.pos <= last_end[k] {
+                        overlaps[k] += 1;
+                        continue;
+                    }
+                    last_end[k] = site.end;
+                    full[k].push((i as u32, a));
+                }
+            }
+        }
+        let mut haplotypes = Vec::with_capacity(n);
+        for s in 0..n {
             // the sample's ploidy from the calls that state one (a lone `.` does not)
-            let ploidy = near.iter().map(|site| site.calls[s].ploidy).max().filter(|&p| p > 0).unwrap_or(2);
-            let in_window: Vec<&&Site> = near.iter().filter(|site| site.overlaps(ws, we) && site.calls[s].het()).collect();
-            let unphased = in_window.iter().filter(|site| site.calls[s].unphased_het()).count();
+            let ploidy = if ploidy[s] > 0 { ploidy[s] } else { 2 };
             // phase matters once an unphased het meets a second het site, phased or not
-            if unphased >= 1 && in_window.len() >= 2 {
+            let unphased = unphased_hets[s] as usize;
+            if unphased >= 1 && hets[s] >= 2 {
                 match self.unphased {
                     Unphased::Skip => {
                         counts.unphased_na += 1;
@@ -346,6 +393,7 @@ impl Personal<'_> {
                         continue;
                     }
                     Unphased::Error => {
+                        let in_window: Vec<&&Site> = near.iter().filter(|site| site.overlaps(ws, we) && site.calls[s].het()).collect();
                         let at: Vec<String> = in_window.iter().map(|x| format!("{}{}", x.pos, if x.calls[s].unphased_het() { " (unphased)" } else { "" })).collect();
                         return Err(InputError::msg(format!(
                             "{}: sample {} has {} heterozygous sites in the window of {} ({}:{}), {unphased} of them unphased: positions {}; phase the VCF, or use --unphased skip|as-listed",
@@ -364,24 +412,9 @@ impl Personal<'_> {
             let mut mine = Vec::with_capacity(ploidy as usize);
             for h in 0..ploidy as usize {
                 counts.haplotypes += 1;
-                let mut key = Vec::new();
-                let mut last_end = 0u64;
-                for (i, site) in near.iter().enumerate() {
-                    let call = site.calls[s];
-                    if h >= call.ploidy as usize {
-                        continue;
-                    }
-                    let a = call.alleles[h];
-                    if a == 0 || a == MISSING || site.edits[a as usize - 1].is_none() {
-                        continue;
-                    }
-                    if site.pos <= last_end {
-                        counts.overlaps += 1;
-                        continue;
-                    }
-                    last_end = site.end;
-                    key.push((i as u32, a));
-                }
+                counts.overlaps += overlaps[2 * s + h];
+                let key = std::mem::take(&mut full[2 * s + h]);
+                let key = window_key(key, &edits, ws, we);
                 let id = match key_ids.get(key.as_slice()) {
                     Some(&id) => id,
                     None => {

@@ -36,7 +36,10 @@ pub struct VariantRecord {
 impl VariantRecord {
     /// Parses a VCF text line with noodles.
     pub fn parse(line: String, line_no: Option<u64>) -> io::Result<Self> {
-        let record = vcf::Record::try_from(line.as_bytes())?;
+        // noodles parses the fixed fields (CHROM..INFO); the FORMAT and sample columns, which
+        // are most of a cohort's line, are read by who needs them (`personal::genotype`)
+        let fixed = memchr::memchr_iter(b'\t', line.as_bytes()).nth(7).map_or(line.as_bytes(), |at| &line.as_bytes()[..at]);
+        let record = vcf::Record::try_from(fixed)?;
         let pos = match record.variant_start() {
             Some(p) => p?.get() as u64,
             None => return Err(io::Error::new(io::ErrorKind::InvalidData, "POS 0 (telomere) cannot be scored")),

@@ -1,0 +1,66 @@
+"""A cohort shaped like 1000 Genomes on real sequence, for `personal` benchmarks: stdpopsim's
+HomSap OutOfAfrica_2T12 model (Tennessen et al. 2012: recent explosive growth) simulated with
+msprime over chr2:1-2,333,275 of hg38 (the shared piece, true coordinates, with its real
+recombination-free length; mutation rate 1.29e-8, recombination 1.19e-8 as stdpopsim's chr2
+mean), AFR:EUR = 661:1,843 per 2,504 individuals as in phase 3. Biallelic SNVs only; REF is
+the genome's base (N and soft-masked lower case upper-cased; sites on N dropped), ALT one of
+the other three; genotypes phased. Writes cohort.vcf (plain), genes.gtf (the chr2 genes of the
+shared GENCODE GTF that lie in the piece) and windows.bed (each TSS window +- 10.5 kb).
+
+Usage: popsim_cohort.py OUT_DIR SHARED INDIVIDUALS [SEED]"""
+import gzip
+import random
+import sys
+
+import msprime
+import stdpopsim
+
+out, shared, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+length = 2_333_275
+seq = "".join(l.strip() for l in gzip.open(f"{shared}/data/genome/chr2_1-2333275.fa.gz", "rt") if not l.startswith(">")).upper()
+assert len(seq) == length
+
+species = stdpopsim.get_species("HomSap")
+model = species.get_demographic_model("OutOfAfrica_2T12")
+contig = species.get_contig(length=length, mutation_rate=1.29e-8, recombination_rate=1.19e-8)
+afr = round(n * 661 / 2504)
+samples = {"AFR": afr, "EUR": n - afr}
+ts = stdpopsim.get_engine("msprime").simulate(model, contig, samples, seed=seed)
+rng = random.Random(seed)
+
+names = [f"{pop}{i}" for pop, k in samples.items() for i in range(k)]
+written = 0
+with open(f"{out}/cohort.vcf", "w") as f:
+    f.write("##fileformat=VCFv4.2\n##source=stdpopsim HomSap OutOfAfrica_2T12 (msprime)\n")
+    f.write(f"##contig=<ID=chr2,length={length}>\n")  # the piece is the genome
+    f.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
+    f.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n")
+    last = 0
+    for var in ts.variants():
+        pos = int(var.site.position) + 1
+        if pos <= last or pos > length or len(var.alleles) != 2 or seq[pos - 1] not in "ACGT":
+            continue
+        last = pos
+        ref = seq[pos - 1]
+        alt = rng.choice([b for b in "ACGT" if b != ref])
+        g = var.genotypes
+        gts = "\t".join(f"{g[2 * i]}|{g[2 * i + 1]}" for i in range(n))
+        f.write(f"chr2\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t{gts}\n")
+        written += 1
+
+genes = 0
+with gzip.open(f"{shared}/data/annotation/hg38_gencode_genes_transcripts.gtf.gz", "rt") as gtf, open(f"{out}/genes.gtf", "w") as g, open(f"{out}/windows.bed", "w") as bed:
+    for line in gtf:
+        f = line.split("\t")
+        if len(f) < 9 or f[0] != "chr2" or f[2] != "gene":
+            continue
+        start, end = int(f[3]), int(f[4])
+        tss = start if f[6] == "+" else end
+        if tss < 12_000 or tss > length - 12_000:
+            continue
+        g.write(line)
+        genes += 1
+        lo, hi = (tss - 7000, tss + 3500) if f[6] == "+" else (tss - 3500, tss + 7000)
+        bed.write(f"chr2\t{max(0, lo - 10_500)}\t{hi + 10_500}\n")
+print(f"popsim_cohort: {n} individuals (AFR {afr}, EUR {n - afr}), {written} biallelic SNVs on chr2:1-{length}, {genes} genes", file=sys.stderr)
