@@ -125,6 +125,13 @@ fn dev_stdout_as_root_is_standard_output_and_stays_a_link() {
     let args: Vec<String> = annotate_args(&c).iter().map(|a| format!("'{a}'")).collect();
     let inner = format!("exec '{}' {} -o /dev/stdout > '{}'", env!("CARGO_BIN_EXE_xpresso"), args.join(" "), c.p("out.tsv"));
     let is_root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    // a machine that forbids mount namespaces (some containers) cannot run the root case
+    // safely: the links in temporary directories (the tests above) cover the same code
+    let namespaces = is_root && Command::new("unshare").args(["--mount", "--propagation", "private", "true"]).status().is_ok_and(|s| s.success());
+    if is_root && !namespaces {
+        eprintln!("note: unshare --mount is not allowed here: /dev/stdout as root not run (never run against the real /dev)");
+        return;
+    }
     let status = if is_root {
         let script = format!("mount --bind '{}' /dev && {inner}", dev.display());
         Command::new("unshare").args(["--mount", "--propagation", "private", "sh", "-c", &script]).status().expect("unshare (util-linux) runs")
