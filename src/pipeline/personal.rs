@@ -168,10 +168,9 @@ struct Plan {
     edits: Vec<Vec<Option<Edit>>>,
 }
 
-impl Plan {
-    fn edits_of(&self, key: &[(u32, Allele)]) -> Vec<&Edit> {
-        key.iter().map(|&(i, a)| self.edits[i as usize][a as usize - 1].as_ref().expect("keys hold applied alleles")).collect()
-    }
+/// The edits a key applies, in order: (site, allele) of `edits` (per site, per ALT).
+fn edits_of<'e>(edits: &'e [Vec<Option<Edit>>], key: &[(u32, Allele)]) -> Vec<&'e Edit> {
+    key.iter().map(|&(i, a)| edits[i as usize][a as usize - 1].as_ref().expect("keys hold applied alleles")).collect()
 }
 
 /// What the plans counted, for the summary.
@@ -208,7 +207,7 @@ impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
                     let built = if d == 0 {
                         window::cut(self.genome, e.contig, e.tss.pos, e.tss.strand, &mut window)
                     } else {
-                        haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &plan.edits_of(&plan.reps[d]), &mut window, &mut self.buf.1).map(|_| ())
+                        haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits_of(&plan.edits, &plan.reps[d]), &mut window, &mut self.buf.1).map(|_| ())
                     };
                     if let Err(err) = built {
                         return Some(Err(err));
@@ -237,15 +236,10 @@ impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
 /// margins' SNVs, most of a cohort's keys) share one window, built once. Kept generous by a
 /// base on each side; identical windows from different keys are still merged by digest.
 fn window_key(key: Vec<(u32, Allele)>, edits: &[Vec<Option<Edit>>], ws: i64, we: i64) -> Vec<(u32, Allele)> {
-    let edit = |&(i, a): &(u32, Allele)| edits[i as usize][a as usize - 1].as_ref().expect("keys hold applied alleles");
-    let reach: i64 = key.iter().map(|k| edit(k).shift().abs()).sum();
+    let applied = edits_of(edits, &key);
+    let reach: i64 = applied.iter().map(|e| e.shift().abs()).sum();
     let (lo, hi) = (ws - reach - 1, we + reach + 1);
-    key.into_iter()
-        .filter(|k| {
-            let e = edit(k);
-            (e.start as i64) < hi && (e.start + e.ref_len) as i64 > lo
-        })
-        .collect()
+    key.iter().zip(applied).filter(|(_, e)| (e.start as i64) < hi && (e.start + e.ref_len) as i64 > lo).map(|(k, _)| *k).collect()
 }
 
 /// A 128-bit digest of a window, to find identical windows without keeping them (two
@@ -419,7 +413,7 @@ impl Personal<'_> {
                     Some(&id) => id,
                     None => {
                         let id = keys.len();
-                        let key_edits: Vec<&Edit> = key.iter().map(|&(i, a)| edits[i as usize][a as usize - 1].as_ref().expect("checked")).collect();
+                        let key_edits = edits_of(&edits, &key);
                         let read = haplotype_window(genome, entry.contig, entry.tss.pos, entry.tss.strand, &key_edits, &mut buf.0, &mut buf.1)?;
                         let distinct = if read.0 < lo || read.1 > hi {
                             counts.beyond_margin += 1;
