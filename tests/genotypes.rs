@@ -198,3 +198,76 @@ fn a_missing_feature_row_names_the_table_and_bcf_output_is_refused() {
     c.refused(&ran, 2, &["out.bcf", "BCF output is not written yet"]);
     assert!(!std::path::Path::new(&c.p("out.bcf")).exists());
 }
+
+/// A BCF's GT values, read from its binary arrays (never rendered as text), give the same
+/// calls as the same records written as VCF text, on every record and sample of the shared
+/// real cohorts (1000 Genomes GT:DS:GL, HapMap, the drop-seq donors) converted by bcftools.
+#[test]
+fn bcf_gt_arrays_decode_as_their_text() {
+    use xpresso::personal::genotype::{bcf_calls, calls, Columns};
+    use xpresso::variants::reader::{Genotypes, VariantReader};
+    let c = Case::new();
+    let shared = common::shared().join("data/variants");
+    let mut compared = 0u64;
+    for name in ["chr22.vcf.gz", "hapmap_exome_chr22.vcf.gz", "dropseq_10donors_22_20-21M.b37.vcf.gz", "EUR_test.vcf.gz"] {
+        let bcf = std::path::PathBuf::from(c.p(&format!("{name}.bcf")));
+        let out = std::process::Command::new("bcftools").args(["view", "--no-version", "-Ob", "-o"]).arg(&bcf).arg(shared.join(name)).output().expect("bcftools runs");
+        assert!(out.status.success(), "bcftools view {name}: {}", String::from_utf8_lossy(&out.stderr));
+        let (mut text, mut raw) = (VariantReader::open(&bcf).unwrap(), VariantReader::open(&bcf).unwrap());
+        raw.genotypes_only();
+        let n = text.header.sample_names().len();
+        assert!(n > 0, "{name} has samples");
+        // every sample, in a shuffled output order
+        let order: Vec<usize> = (0..n).map(|i| (i * 7 + 3) % n).collect::<std::collections::BTreeSet<_>>().into_iter().rev().collect();
+        let columns = Columns::new(&order);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        while let Some(t) = text.next_record().unwrap() {
+            let r = raw.next_record().unwrap().expect("as many records");
+            assert_eq!((&t.chrom, t.pos, &t.reference, &t.alts), (&r.chrom, r.pos, &r.reference, &r.alts));
+            let Genotypes::Bcf(Some(gt)) = &r.genotypes else { panic!("{name}: GT values at {}:{}", r.chrom, r.pos) };
+            calls(&t.line, &columns, t.alts.len(), &mut a).unwrap();
+            bcf_calls(gt, &columns, r.alts.len(), &mut b).unwrap();
+            assert_eq!(a, b, "{name} at {}:{}", t.chrom, t.pos);
+            // FILTER is kept in the fixed fields (--pass-only reads it)
+            assert_eq!(t.line.split('\t').nth(6), r.line.split('\t').nth(6));
+            compared += a.len() as u64;
+        }
+        assert!(raw.next_record().unwrap().is_none());
+    }
+    assert!(compared > 800_000, "{compared} calls compared");
+}
+
+/// `personal` on a BCF equals `personal` on the VCF it was made from, on the calls that
+/// differ between the two encodings: haploid, `.`, `./.`, `0/.`, `.|1`, phased and not,
+/// GT after another FORMAT key, and 300 ALT alleles (GT stored as 16-bit values).
+#[test]
+fn personal_on_bcf_equals_personal_on_its_vcf() {
+    let c = Case::new();
+    let seq = genome(&c);
+    let (p, r) = (15_101, seq[15_100] as char);
+    let alts: Vec<String> = (1..=300).map(|k| format!("{r}{}", "C".repeat(k))).collect();
+    let records = vec![
+        format!("chr1\t{p}\t.\t{r}\t{}\t.\tPASS\t.\tGT\t300|255\t0/1", alts.join(",")),
+        snv(&seq, 15_301, "1", "./."),
+        snv(&seq, 15_401, ".", "0/."),
+        snv(&seq, 15_501, ".|1", "1|0"),
+        snv(&seq, 17_901, "0|1", "1/1"),
+        snv(&seq, 18_101, "1|0", "0|1").replace("\tGT\t1|0\t0|1", "\tAD:GT\t3,4:1|0\t5,6:0|1"),
+    ];
+    let mut vcf = cohort(&records);
+    vcf = vcf.replace("##FORMAT=<ID=GT", "##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"Depths\">\n##FORMAT=<ID=GT");
+    std::fs::write(c.p("c.vcf"), &vcf).unwrap();
+    let out = std::process::Command::new("bcftools").current_dir(c.dir.path()).args(["view", "--no-version", "-Ob", "-o", "c.bcf", "c.vcf"]).output().expect("bcftools runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = human_model().to_string_lossy().into_owned();
+    let run = |vcf: &str, out: &str| {
+        let ran = c.run(&["personal", "-q", "-m", &model, "--genome", "g.fa", "--gtf", "ok.gtf", "--vcf", vcf, "-o", out, "--haplotypes", "--unphased", "as-listed", "--long", &format!("{out}.long")]);
+        c.ok(&ran);
+        let body = |p: &str| std::fs::read_to_string(c.p(p)).unwrap().lines().filter(|l| !l.starts_with("##")).collect::<Vec<_>>().join("\n");
+        (body(out), body(&format!("{out}.long")))
+    };
+    let (text, bcf) = (run("c.vcf", "t.tsv"), run("c.bcf", "b.tsv"));
+    assert_eq!(text, bcf);
+    // the cells differ from the reference where alleles were applied (not all NA or equal)
+    assert!(text.0.lines().nth(1).unwrap().split('\t').filter(|v| *v != "NA" && *v != ".").count() > 8, "{}", text.0);
+}

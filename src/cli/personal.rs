@@ -64,6 +64,12 @@ pub struct PersonalArgs {
     #[arg(long, value_name = "TSV")]
     pub long: Option<PathBuf>,
 
+    /// Also write a per-gene summary TSV (`.gz` = bgzip): per TSS, the VCF records in its
+    /// window, those a chosen haplotype carries, the distinct windows computed, and the
+    /// samples left NA and why (unphased hets, deletions reaching beyond the VCF read).
+    #[arg(long, value_name = "TSV")]
+    pub summary: Option<PathBuf>,
+
     /// Only these samples (comma-separated), in this order. Default: every sample of the VCF.
     #[arg(long, value_delimiter = ',', value_name = "S1,S2")]
     pub samples: Vec<String>,
@@ -109,6 +115,7 @@ impl PersonalArgs {
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
         let mut outputs = vec![Named::new("-o", &self.output)];
         outputs.extend(self.long.iter().map(|p| Named::new("--long", p)));
+        outputs.extend(self.summary.iter().map(|p| Named::new("--summary", p)));
         (inputs, outputs)
     }
 }
@@ -174,7 +181,7 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
         provenance: provenance(&model_path, &args.features),
         writes_header: crate::pipeline::select::Shard::writes_header(selection.shard),
     };
-    let outputs = PersonalOutputs { matrix: args.output, format: args.format, haplotypes: args.haplotypes, long: args.long };
+    let outputs = PersonalOutputs { matrix: args.output, format: args.format, haplotypes: args.haplotypes, long: args.long, summary: args.summary };
     let summary = personal.run(&mut genome, entries, sites, &outputs)?;
     let (line, warnings) = summary.report();
     super::report_warnings(&[tss_warnings, contig_warning.into_iter().collect(), warnings].concat(), quiet);

@@ -10,8 +10,14 @@
 //! (`tests::equals_the_full_forward_pass`). Keys are the bin's codes and the row's bin ids,
 //! compared whole (no digest). What is kept lives for one group of windows (`reset` between
 //! TSSs): 512 bytes per distinct bin and 128 per distinct row.
+//!
+//! The group's first window (a TSS's reference) is kept as a reference: a bin whose codes
+//! equal the reference's, or a row whose 9 bins are the reference's, takes the reference's
+//! id without a lookup, so a haplotype costs lookups only where it differs from the
+//! reference. Pooled bins and conv2 rows are copied into the window's maps only where they
+//! differ from what the previous window left there.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::arch::*;
 use super::native::{dense_head, pool2, CODE_PAD_LEFT, CODE_PAD_RIGHT};
@@ -22,6 +28,8 @@ use crate::window::onehot::{base_code, NO_BASE};
 const BIN_SPAN: usize = POOL1 + K1 - 1;
 /// The id of the zero rows padding the pooled map at each end.
 const PAD_ID: u32 = u32::MAX;
+/// Marks a slot of the working maps as holding nothing known.
+const STALE: u32 = u32::MAX - 1;
 
 /// What a group of windows had in common (for the summary and the benchmark).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,6 +55,11 @@ pub struct LocalEval<'m> {
     conv2: Vec<f32>,
     window_bins: Vec<u32>,
     window_rows: Vec<u32>,
+    /// The ids whose values `pool1` and `conv2` hold now, per bin and row.
+    pool1_ids: Vec<u32>,
+    conv2_ids: Vec<u32>,
+    /// The group's first window: its codes, bin ids and row ids.
+    reference: Option<(Vec<u8>, Vec<u32>, Vec<u32>)>,
     dense_in: Vec<f32>,
     pub stats: LocalStats,
 }
@@ -55,15 +68,18 @@ impl<'m> LocalEval<'m> {
     pub fn new(model: &'m NativeModel) -> Self {
         LocalEval {
             model,
-            bin_ids: HashMap::new(),
+            bin_ids: HashMap::default(),
             bins: Vec::new(),
-            row_ids: HashMap::new(),
+            row_ids: HashMap::default(),
             rows: Vec::new(),
             codes: vec![NO_BASE; CODE_PAD_LEFT + SEQ_LEN + CODE_PAD_RIGHT],
             pool1: vec![0.0; (L1 + 2 * PAD2) * C1],
             conv2: vec![0.0; L1 * C2],
             window_bins: vec![0; L1],
             window_rows: vec![0; L1],
+            pool1_ids: vec![STALE; L1],
+            conv2_ids: vec![STALE; L1],
+            reference: None,
             dense_in: vec![0.0; DENSE_IN],
             stats: LocalStats::default(),
         }
@@ -75,6 +91,9 @@ impl<'m> LocalEval<'m> {
         self.bins.clear();
         self.row_ids.clear();
         self.rows.clear();
+        self.reference = None;
+        self.pool1_ids.fill(STALE);
+        self.conv2_ids.fill(STALE);
     }
 
     /// The prediction of one window (ASCII bases, `SEQ_LEN` long) with its features.
@@ -84,24 +103,38 @@ impl<'m> LocalEval<'m> {
         for (c, &b) in self.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN].iter_mut().zip(seq) {
             *c = base_code(b);
         }
-        // pooled conv1 bins: reuse, or compute once
+        // pooled conv1 bins: the reference's where the codes are, else reuse or compute once
+        let reference = self.reference.take();
         for bin in 0..L1 {
-            let key: [u8; BIN_SPAN] = self.codes[bin * POOL1..bin * POOL1 + BIN_SPAN].try_into().expect("span inside the codes");
-            let next = self.bin_ids.len() as u32;
-            let id = *self.bin_ids.entry(key).or_insert(next);
-            if id == next {
-                let at = self.bins.len();
-                self.bins.resize(at + C1, 0.0);
-                self.model.pooled_bin(&self.codes, bin, &mut self.bins[at..]);
-                self.stats.bins += 1;
-            }
+            let span = bin * POOL1..bin * POOL1 + BIN_SPAN;
+            let id = match &reference {
+                Some((codes, bins, _)) if codes[span.clone()] == self.codes[span.clone()] => bins[bin],
+                _ => {
+                    let key: [u8; BIN_SPAN] = self.codes[span].try_into().expect("span inside the codes");
+                    let next = self.bin_ids.len() as u32;
+                    let id = *self.bin_ids.entry(key).or_insert(next);
+                    if id == next {
+                        let at = self.bins.len();
+                        self.bins.resize(at + C1, 0.0);
+                        self.model.pooled_bin(&self.codes, bin, &mut self.bins[at..]);
+                        self.stats.bins += 1;
+                    }
+                    id
+                }
+            };
             self.window_bins[bin] = id;
-            self.pool1[(PAD2 + bin) * C1..][..C1].copy_from_slice(&self.bins[id as usize * C1..][..C1]);
         }
-        // conv2 rows: keyed by their 9 bins; the new ones computed in runs on this window's map
+        // conv2 rows: keyed by their 9 bins (the reference's row where they are the
+        // reference's bins); the new ones computed in runs on this window's map
         let mut run: Option<usize> = None;
         for j in 0..=L1 {
             let id = (j < L1).then(|| {
+                let (lo, hi) = (j.saturating_sub(PAD2), (j + PAD2 + 1).min(L1));
+                if let Some((_, bins, rows)) = &reference {
+                    if bins[lo..hi] == self.window_bins[lo..hi] {
+                        return (rows[j], false);
+                    }
+                }
                 let key: [u32; K2] = std::array::from_fn(|t| {
                     let b = j as isize + t as isize - PAD2 as isize;
                     if b < 0 || b >= L1 as isize { PAD_ID } else { self.window_bins[b as usize] }
@@ -127,20 +160,38 @@ impl<'m> LocalEval<'m> {
             }
         }
         for (j, &id) in self.window_rows.iter().enumerate() {
-            self.conv2[j * C2..][..C2].copy_from_slice(&self.rows[id as usize * C2..][..C2]);
+            if self.conv2_ids[j] != id {
+                self.conv2[j * C2..][..C2].copy_from_slice(&self.rows[id as usize * C2..][..C2]);
+                self.conv2_ids[j] = id;
+            }
         }
+        self.reference = Some(reference.unwrap_or_else(|| (self.codes.clone(), self.window_bins.clone(), self.window_rows.clone())));
         pool2(&self.conv2, &mut self.dense_in[..FLAT]);
         self.dense_in[FLAT..].copy_from_slice(features);
         dense_head(self.model.weights(), &self.dense_in)
     }
 
+    /// Fills `pool1` with this window's pooled bins around `rows` (the bins conv2 reads),
+    /// where it holds others.
+    fn fill_pool1(&mut self, rows: &std::ops::Range<usize>) {
+        for bin in rows.start.saturating_sub(PAD2)..(rows.end + PAD2).min(L1) {
+            let id = self.window_bins[bin];
+            if self.pool1_ids[bin] != id {
+                self.pool1[(PAD2 + bin) * C1..][..C1].copy_from_slice(&self.bins[id as usize * C1..][..C1]);
+                self.pool1_ids[bin] = id;
+            }
+        }
+    }
+
     /// conv2 of rows `rows` of this window (all new), stored under their ids in order.
     fn compute_rows(&mut self, rows: std::ops::Range<usize>) {
+        self.fill_pool1(&rows);
         self.model.conv2_rows(&self.pool1, &mut self.conv2, rows.clone());
         for j in rows {
             let id = self.window_rows[j] as usize;
             debug_assert_eq!(id * C2, self.rows.len(), "new rows get ids in order");
             self.rows.extend_from_slice(&self.conv2[j * C2..][..C2]);
+            self.conv2_ids[j] = id as u32;
             self.stats.rows += 1;
         }
     }

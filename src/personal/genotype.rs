@@ -3,6 +3,8 @@
 
 use anyhow::{bail, Result};
 
+use crate::variants::bcf_gt::BcfGenotypes;
+
 /// Allele of one haplotype: 0 = REF, k = k-th ALT, `MISSING` = `.`. Indices are kept whole
 /// (a record may have hundreds of ALT alleles); one above the record's ALT count is an error.
 pub type Allele = u32;
@@ -119,6 +121,12 @@ fn skip_fields(line: &[u8], from: usize, n: usize) -> Option<usize> {
 pub fn calls(line: &str, columns: &Columns, n_alts: usize, out: &mut Vec<Call>) -> Result<()> {
     out.clear();
     out.resize(columns.len(), NO_CALL);
+    visit_calls(line, columns, n_alts, |slot, call| out[slot] = call)
+}
+
+/// `calls`, each call handed to `f` with its output slot (every chosen sample once, in
+/// column order).
+pub fn visit_calls(line: &str, columns: &Columns, n_alts: usize, mut f: impl FnMut(usize, Call)) -> Result<()> {
     let bytes = line.as_bytes();
     let Some(format_at) = skip_fields(bytes, 0, 8) else { bail!("the record has no FORMAT column: personal needs genotypes (GT)") };
     let format_end = memchr::memchr(b'\t', &bytes[format_at..]).map_or(bytes.len(), |i| format_at + i);
@@ -144,11 +152,128 @@ pub fn calls(line: &str, columns: &Columns, n_alts: usize, out: &mut Vec<Call>) 
         } else {
             line[at..end].split(':').nth(gt_key)
         };
-        if let Some(gt) = gt {
-            out[slot] = parse_gt(gt, n_alts)?;
-        }
+        f(slot, gt.map_or(Ok(NO_CALL), |gt| parse_gt(gt, n_alts))?);
     }
     Ok(())
+}
+
+/// The calls of the chosen samples from a BCF record's GT values (`BcfGenotypes`), by the
+/// rules `parse_gt` applies to the same call written as text: each value is
+/// `(allele + 1) << 1 | phased`, 0 an allele `.`; the values end at the vector-end or
+/// missing sentinel. No values, or one `.`, is `NO_CALL`; a diploid call is phased when its
+/// second value says so (as bcftools writes `|`).
+pub fn bcf_calls(gt: &BcfGenotypes, columns: &Columns, n_alts: usize, out: &mut Vec<Call>) -> Result<()> {
+    out.clear();
+    out.resize(columns.len(), NO_CALL);
+    visit_bcf_calls(gt, columns, n_alts, |slot, call| out[slot] = call)
+}
+
+/// `bcf_calls`, each call handed to `f` with its output slot (every chosen sample once, in
+/// column order).
+pub fn visit_bcf_calls(gt: &BcfGenotypes, columns: &Columns, n_alts: usize, mut f: impl FnMut(usize, Call)) -> Result<()> {
+    let available = gt.samples();
+    if let Some(&(c, _)) = columns.by_column.last() {
+        if c >= available {
+            bail!("sample column {} is missing (the record has {available} samples)", c + 10);
+        }
+    }
+    // the common layout, diploid calls in one byte per allele: both values are alleles
+    // (>= 2: REF or an ALT, not `.` nor a sentinel) in one test
+    if gt.width == 1 && gt.per_sample == 2 {
+        for &(c, slot) in &columns.by_column {
+            let (x, y) = (gt.bytes[2 * c] as i8, gt.bytes[2 * c + 1] as i8);
+            if x >= 2 && y >= 2 {
+                let (a, b) = (Allele::from(x as u8 >> 1) - 1, Allele::from(y as u8 >> 1) - 1);
+                if a as usize <= n_alts && b as usize <= n_alts {
+                    f(slot, Call { alleles: [a, b], ploidy: 2, phased: y & 1 == 1 });
+                    continue;
+                }
+            }
+            f(slot, bcf_call(gt, c, n_alts)?);
+        }
+        return Ok(());
+    }
+    for &(c, slot) in &columns.by_column {
+        f(slot, bcf_call(gt, c, n_alts)?);
+    }
+    Ok(())
+}
+
+/// Sample `c`'s call, any width and ploidy.
+fn bcf_call(gt: &BcfGenotypes, c: usize, n_alts: usize) -> Result<Call> {
+    let mut call = Call { alleles: [MISSING; 2], ploidy: 0, phased: true };
+    for v in gt.sample(c) {
+        if gt.is_sentinel(v) {
+            break;
+        }
+        if call.ploidy == 2 {
+            bail!("GT with more than 2 alleles: ploidy above 2 is not supported");
+        }
+        let allele = (v >> 1) - 1;
+        call.alleles[call.ploidy as usize] = match allele {
+            -1 => MISSING,
+            a if a >= 0 && a <= n_alts as i64 => a as Allele,
+            a => bail!("GT value {v}: allele {a} but the record has {n_alts} ALT alleles"),
+        };
+        if call.ploidy == 1 {
+            call.phased = v & 1 == 1;
+        }
+        call.ploidy += 1;
+    }
+    if call.ploidy == 1 && call.alleles[0] == MISSING {
+        call = NO_CALL;
+    }
+    if call.ploidy == 1 {
+        call.alleles[1] = 0;
+    }
+    Ok(call)
+}
+
+/// The calls of one record that say more than "diploid, homozygous reference", by sample
+/// slot: most of a cohort's calls at a site are `0|0`, so a TSS's haplotypes are planned
+/// from these lists in time proportional to the carriers, and a site holds a few bytes per
+/// carrier instead of a call per sample.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SiteCalls {
+    /// Samples whose call is not diploid: (slot, ploidy 0 or 1).
+    pub odd_ploidy: Vec<(u32, u8)>,
+    /// Heterozygous samples (missing read as REF): (slot, phased).
+    pub hets: Vec<(u32, bool)>,
+    /// Haplotypes carrying an ALT allele: (2 x slot + haplotype, allele).
+    pub carriers: Vec<(u32, Allele)>,
+    /// Alleles `.` (a lone `.` counts one).
+    pub missing: u64,
+}
+
+impl SiteCalls {
+    #[inline]
+    pub fn push(&mut self, slot: usize, call: Call) {
+        if call.ploidy == 2 && call.alleles == [0, 0] {
+            return;
+        }
+        let slot = slot as u32;
+        if call.ploidy != 2 {
+            self.odd_ploidy.push((slot, call.ploidy));
+        }
+        if call.het() {
+            self.hets.push((slot, call.phased));
+        }
+        if call.ploidy == 0 {
+            self.missing += 1;
+        }
+        for h in 0..call.ploidy as usize {
+            match call.alleles[h] {
+                MISSING => self.missing += 1,
+                0 => {}
+                a => self.carriers.push((2 * slot + h as u32, a)),
+            }
+        }
+    }
+
+    /// The het entry of `slot`, if it is heterozygous here.
+    pub fn het(&self, slot: usize) -> Option<(u32, bool)> {
+        self.hets.iter().copied().find(|&(s, _)| s as usize == slot)
+    }
 }
 
 #[cfg(test)]

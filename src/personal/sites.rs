@@ -9,11 +9,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::genotype::{calls, Call, Columns, MISSING};
+use super::genotype::{visit_bcf_calls, visit_calls, Columns, SiteCalls};
 use crate::genome::{ContigId, Genome};
 use crate::input::InputError;
 use crate::variants::allele::{edit, Edit, SkipReason};
-use crate::variants::reader::{VariantReader, VariantRecord};
+use crate::variants::reader::{Genotypes, VariantReader, VariantRecord};
 use crate::variants::score::RefMismatch;
 
 /// One parsed record.
@@ -27,8 +27,8 @@ pub struct Site {
     pub alts: Vec<String>,
     /// Per ALT: its minimal edit, or `None` when the allele is kept as reference.
     pub edits: Vec<Option<Edit>>,
-    /// One per chosen sample.
-    pub calls: Vec<Call>,
+    /// The chosen samples' calls that are not diploid homozygous reference.
+    pub calls: SiteCalls,
 }
 
 impl Site {
@@ -66,7 +66,8 @@ pub struct Sites {
 
 impl Sites {
     /// `columns`: the 0-based sample numbers to read, in output order.
-    pub fn new(reader: VariantReader, columns: Vec<usize>, pass_only: bool, ref_mismatch: RefMismatch) -> Self {
+    pub fn new(mut reader: VariantReader, columns: Vec<usize>, pass_only: bool, ref_mismatch: RefMismatch) -> Self {
+        reader.genotypes_only();
         let path = reader.path().to_path_buf();
         let columns = Columns::new(&columns);
         Sites { reader, path, columns, pass_only, ref_mismatch, peeked: None, buffer: VecDeque::new(), last: None, done: false, scratch: Vec::new(), counts: SiteCounts::default() }
@@ -177,10 +178,15 @@ impl Sites {
                 }
             })
             .collect();
-        let mut out = Vec::with_capacity(self.columns.len());
-        calls(&record.line, &self.columns, record.alts.len(), &mut out).map_err(|e| InputError::msg(format!("{}: {e}", record.locus(&self.path))))?;
-        // a lone `.` (ploidy unknown) counts as one missing allele
-        self.counts.missing_calls += out.iter().flat_map(|c| &c.alleles[..c.ploidy.max(1) as usize]).filter(|&&a| a == MISSING).count() as u64;
+        let mut out = SiteCalls::default();
+        let push = |slot, call| out.push(slot, call);
+        match &record.genotypes {
+            Genotypes::Text => visit_calls(&record.line, &self.columns, record.alts.len(), push),
+            Genotypes::Bcf(Some(gt)) => visit_bcf_calls(gt, &self.columns, record.alts.len(), push),
+            Genotypes::Bcf(None) => Err(anyhow::anyhow!("FORMAT has no GT: personal needs genotypes")),
+        }
+        .map_err(|e| InputError::msg(format!("{}: {e}", record.locus(&self.path))))?;
+        self.counts.missing_calls += out.missing;
         let end = record.end();
         Ok(Some(Site { contig, pos: record.pos, end, reference: record.reference, alts: record.alts, edits, calls: out }))
     }

@@ -4,7 +4,6 @@
 //! are merged by content, and each distinct window is predicted once through the shared
 //! `predict_stream` batches, its value fanned out to every carrier.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,11 +17,11 @@ use crate::input::InputError;
 use crate::model::arch::{L1, SEQ_LEN};
 use crate::model::Predictor;
 use crate::output::Output;
-use crate::personal::genotype::{Allele, MISSING};
+use crate::personal::genotype::Allele;
 use crate::personal::sites::{Site, SiteCounts, Sites};
 use crate::personal::transpose::Transposer;
 use crate::variants::allele::Edit;
-use crate::variants::alt_window::haplotype_window;
+use crate::variants::alt_window::{haplotype_span, haplotype_window};
 use crate::variants::tss_index::TssEntry;
 use crate::window;
 
@@ -60,6 +59,8 @@ pub struct PersonalOutputs {
     pub haplotypes: bool,
     /// gene, sample, haplotype, prediction, variants.
     pub long: Option<PathBuf>,
+    /// Per TSS: what its window held and what was computed (`TssStats`).
+    pub summary: Option<PathBuf>,
 }
 
 pub struct Personal<'a> {
@@ -166,6 +167,21 @@ struct Plan {
     reps: Vec<Vec<(u32, Allele)>>,
     /// The edits of the sites near the window, per site and ALT (`None`: kept as reference).
     edits: Vec<Vec<Option<Edit>>>,
+    stats: TssStats,
+}
+
+/// One TSS's row of the per-gene summary.
+#[derive(Clone, Copy, Debug, Default)]
+struct TssStats {
+    /// VCF records whose REF overlaps the window (after FILTER and REF checks).
+    in_window: u32,
+    /// Records with an ALT allele that some chosen haplotype carries and that changes its
+    /// window (in the window, or pulled into it by a deletion).
+    used: u32,
+    /// Samples NA: an unphased het and a second het (--unphased skip).
+    na_unphased: u32,
+    /// Samples NA: a haplotype's deletions reach beyond the VCF read.
+    na_beyond: u32,
 }
 
 /// The edits a key applies, in order: (site, allele) of `edits` (per site, per ALT).
@@ -179,7 +195,6 @@ struct PlanCounts {
     haplotypes: u64,
     unphased_na: u64,
     overlaps: u64,
-    distinct: u64,
     beyond_margin: u64,
 }
 
@@ -192,11 +207,11 @@ struct Jobs<'a, 'g, I> {
     current: Option<(Arc<Plan>, usize)>,
     counts: PlanCounts,
     listed: bool,
-    buf: (Vec<u8>, Vec<u8>),
+    buf: Vec<u8>,
 }
 
 impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
-    type Item = Result<Job<(Arc<Plan>, usize, bool)>>;
+    type Item = Result<Job<(Arc<Plan>, usize, bool, u128)>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -207,19 +222,20 @@ impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
                     let built = if d == 0 {
                         window::cut(self.genome, e.contig, e.tss.pos, e.tss.strand, &mut window)
                     } else {
-                        haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits_of(&plan.edits, &plan.reps[d]), &mut window, &mut self.buf.1).map(|_| ())
+                        haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits_of(&plan.edits, &plan.reps[d]), &mut window, &mut self.buf).map(|_| ())
                     };
                     if let Err(err) = built {
                         return Some(Err(err));
                     }
                     let last = d + 1 == plan.reps.len();
                     let features = e.features;
+                    let id = digest(&window);
                     self.current = Some((plan.clone(), d + 1));
-                    return Some(Ok(Job { meta: (plan, d, last), window, features }));
+                    return Some(Ok(Job { meta: (plan, d, last, id), window, features }));
                 }
             }
             let entry = self.entries.next()?;
-            match self.personal.plan(self.genome, &mut self.sites, entry, &mut self.counts, self.listed, &mut self.buf) {
+            match self.personal.plan(self.genome, &mut self.sites, entry, &mut self.counts, self.listed) {
                 Ok(plan) => self.current = Some((Arc::new(plan), 0)),
                 Err(e) => return Some(Err(e)),
             }
@@ -242,16 +258,29 @@ fn window_key(key: Vec<(u32, Allele)>, edits: &[Vec<Option<Edit>>], ws: i64, we:
     key.iter().zip(applied).filter(|(_, e)| (e.start as i64) < hi && (e.start + e.ref_len) as i64 > lo).map(|(k, _)| *k).collect()
 }
 
-/// A 128-bit digest of a window, to find identical windows without keeping them (two
-/// different windows share one with probability ~2^-128 per pair).
+/// A 128-bit digest of a window, to count identical windows of different keys as one
+/// (`distinct`); values never depend on it. Two multiply-rotate lanes over 8-byte words
+/// (~10 GB/s), each finished by an avalanche: windows are not adversarial.
 fn digest(window: &[u8]) -> u128 {
-    use std::hash::Hasher;
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    a.write(window);
-    let mut b = std::collections::hash_map::DefaultHasher::new();
-    b.write_u64(0x9e37_79b9_7f4a_7c15);
-    b.write(window);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    const K: [u64; 2] = [0x9e37_79b9_7f4a_7c15, 0xc2b2_ae3d_27d4_eb4f];
+    let (mut a, mut b) = (K[1] ^ window.len() as u64, K[0]);
+    let mut words = window.chunks_exact(8);
+    for w in words.by_ref() {
+        let v = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        a = (a ^ v).wrapping_mul(K[0]).rotate_left(29);
+        b = (b.rotate_left(17) ^ v).wrapping_mul(K[1]);
+    }
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    let v = u64::from_le_bytes(tail);
+    let mix = |mut x: u64| {
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        x ^ (x >> 33)
+    };
+    (u128::from(mix(a ^ v)) << 64) | u128::from(mix(b ^ v.rotate_left(32)))
 }
 
 impl Personal<'_> {
@@ -259,12 +288,16 @@ impl Personal<'_> {
     pub fn run(&self, genome: &mut Genome, entries: Vec<TssEntry>, sites: Sites, outputs: &PersonalOutputs) -> Result<PersonalSummary> {
         let mut matrix = Output::create(&outputs.matrix)?;
         let mut long = outputs.long.as_deref().map(Output::create).transpose()?;
+        let mut per_tss = outputs.summary.as_deref().map(Output::create).transpose()?;
         let mut predixcan = match outputs.format {
             MatrixFormat::Predixcan => Some(Transposer::new(self.samples.clone())?),
             MatrixFormat::Matrix => None,
         };
         if self.writes_header {
             self.write_headers(&mut matrix, long.as_mut(), outputs.haplotypes, predixcan.is_some())?;
+            if let Some(out) = per_tss.as_mut() {
+                self.write_summary_header(out)?;
+            }
         }
         let mut summary = PersonalSummary { tsss: entries.len() as u64, ..Default::default() };
         let progress = Progress::new(self.quiet, None, "windows");
@@ -277,17 +310,26 @@ impl Personal<'_> {
             current: None,
             counts: PlanCounts::default(),
             listed: long.is_some(),
-            buf: (Vec::new(), Vec::new()),
+            buf: Vec::new(),
         };
         let mut values: Vec<f32> = Vec::new();
         let per_transcript = self.per_transcript;
         let samples = &self.samples;
-        let sink = |(plan, i, last): (Arc<Plan>, usize, bool), p| {
+        let (mut digests, mut distinct_windows) = (Vec::new(), 0u64);
+        let sink = |(plan, i, last, id): (Arc<Plan>, usize, bool, u128), p| {
             if i == 0 {
                 values.clear();
+                digests.clear();
             }
             values.push(p);
+            digests.push(id);
             if last {
+                // windows that differ by key but not by content count once
+                distinct_windows += digests.iter().collect::<std::collections::HashSet<_>>().len() as u64;
+                let distinct = distinct_used(&plan, &digests);
+                if let Some(out) = per_tss.as_mut() {
+                    write_summary_row(out, &plan, per_transcript, distinct)?;
+                }
                 match predixcan.as_mut() {
                     Some(t) => {
                         let t_ = &plan.entry.tss;
@@ -297,14 +339,14 @@ impl Personal<'_> {
                             write_long(long, &plan, &values, per_transcript, samples)?;
                         }
                     }
-                    None => write_rows(&mut matrix, long.as_mut(), &plan, &values, per_transcript, outputs.haplotypes, samples)?,
+                    None => write_rows(&mut matrix, long.as_mut(), &plan, &values, distinct, per_transcript, outputs.haplotypes, samples)?,
                 }
             }
             Ok(())
         };
         // the native model evaluates a TSS's haplotypes by their distinct local pieces
         if let Some(native) = self.predictor.as_native() {
-            summary.local = Some(predict_local_stream(&mut jobs, native, self.batch_size, &progress, |m: &(Arc<Plan>, usize, bool)| m.1 == 0, sink)?);
+            summary.local = Some(predict_local_stream(&mut jobs, native, self.batch_size, &progress, |m: &(Arc<Plan>, usize, bool, u128)| m.1 == 0, sink)?);
         } else {
             predict_stream(&mut jobs, self.predictor, self.batch_size, &progress, sink)?;
         }
@@ -313,7 +355,7 @@ impl Personal<'_> {
         summary.sample_haplotypes = c.haplotypes;
         summary.unphased_missing = c.unphased_na;
         summary.overlapping_skipped = c.overlaps;
-        summary.distinct = c.distinct;
+        summary.distinct = distinct_windows;
         summary.beyond_margin = c.beyond_margin;
         summary.sites = jobs.sites.counts.clone();
         crate::variants::contigs::check_some_known(summary.sites.records, &summary.sites.unknown_chroms, &vcf, jobs.genome)?;
@@ -324,22 +366,22 @@ impl Personal<'_> {
         if let Some(l) = long {
             l.finish()?;
         }
+        if let Some(out) = per_tss {
+            out.finish()?;
+        }
         Ok(summary)
     }
 
     /// Which distinct window each sample haplotype of one TSS has (the reference first).
     /// Each new key's window is built once here to find identical windows by digest.
-    fn plan(&self, genome: &mut Genome, sites: &mut Sites, entry: TssEntry, counts: &mut PlanCounts, listed: bool, buf: &mut (Vec<u8>, Vec<u8>)) -> Result<Plan> {
+    fn plan(&self, genome: &mut Genome, sites: &mut Sites, entry: TssEntry, counts: &mut PlanCounts, listed: bool) -> Result<Plan> {
         let (ws, we) = entry.span;
         let (lo, hi) = (ws - MARGIN, we + MARGIN);
         let vcf = sites.path().to_path_buf();
         let near: Vec<&Site> = sites.around(genome, entry.contig, lo, hi)?.iter().filter(|s| s.overlaps(lo, hi)).collect();
         let edits: Vec<Vec<Option<Edit>>> = near.iter().map(|s| s.edits.clone()).collect();
-        window::cut(genome, entry.contig, entry.tss.pos, entry.tss.strand, &mut buf.0)?;
-        let mut by_digest: HashMap<u128, usize> = HashMap::new();
-        by_digest.insert(digest(&buf.0), 0);
         let mut reps: Vec<Vec<(u32, Allele)>> = vec![Vec::new()];
-        let mut key_ids: HashMap<Vec<(u32, Allele)>, usize> = HashMap::new();
+        let mut key_ids: foldhash::HashMap<Vec<(u32, Allele)>, usize> = Default::default();
         key_ids.insert(Vec::new(), 0);
         let mut keys = vec![(0usize, String::new())];
         // a key whose window reads bases beyond the sites read (a long deletion): NA
@@ -347,48 +389,58 @@ impl Personal<'_> {
         // one pass over the sites, site by site (each site's calls are contiguous): every
         // sample's ploidy and heterozygous sites in the window, every haplotype's alleles
         let n = self.samples.len();
-        let (mut ploidy, mut hets, mut unphased_hets) = (vec![0u8; n], vec![0u32; n], vec![0u32; n]);
+        // a sample is diploid at a site unless listed odd there: its ploidy is 2 when some
+        // site does not list it, else the largest listed (0: none stated)
+        let (mut odd_sites, mut odd_max) = (vec![0u32; n], vec![0u8; n]);
+        let (mut hets, mut unphased_hets) = (vec![0u32; n], vec![0u32; n]);
         let (mut full, mut last_end, mut overlaps) = (vec![Vec::new(); 2 * n], vec![0u64; 2 * n], vec![0u64; 2 * n]);
         for (i, site) in near.iter().enumerate() {
-            let in_window = site.overlaps(ws, we);
-            for (s, call) in site.calls.iter().enumerate() {
-                ploidy[s] = ploidy[s].max(call.ploidy);
-                if in_window && call.het() {
-                    hets[s] += 1;
-                    unphased_hets[s] += u32::from(!call.phased);
-                }
-                for h in 0..call.ploidy as usize {
-                    let a = call.alleles[h];
-                    if a == 0 || a == MISSING || site.edits[a as usize - 1].is_none() {
-                        continue;
-                    }
-                    let k = 2 * s + h;
-                    if site.pos <= last_end[k] {
-                        overlaps[k] += 1;
-                        continue;
-                    }
-                    last_end[k] = site.end;
-                    full[k].push((i as u32, a));
+            for &(s, p) in &site.calls.odd_ploidy {
+                odd_sites[s as usize] += 1;
+                odd_max[s as usize] = odd_max[s as usize].max(p);
+            }
+            if site.overlaps(ws, we) {
+                for &(s, phased) in &site.calls.hets {
+                    hets[s as usize] += 1;
+                    unphased_hets[s as usize] += u32::from(!phased);
                 }
             }
+            for &(k, a) in &site.calls.carriers {
+                if site.edits[a as usize - 1].is_none() {
+                    continue;
+                }
+                let k = k as usize;
+                if site.pos <= last_end[k] {
+                    overlaps[k] += 1;
+                    continue;
+                }
+                last_end[k] = site.end;
+                full[k].push((i as u32, a));
+            }
         }
+        let mut stats = TssStats { in_window: near.iter().filter(|s| s.overlaps(ws, we)).count() as u32, ..Default::default() };
         let mut haplotypes = Vec::with_capacity(n);
         for s in 0..n {
             // the sample's ploidy from the calls that state one (a lone `.` does not)
-            let ploidy = if ploidy[s] > 0 { ploidy[s] } else { 2 };
+            let ploidy = match (odd_sites[s] as usize) < near.len() {
+                true => 2,
+                false if odd_max[s] > 0 => odd_max[s],
+                false => 2,
+            };
             // phase matters once an unphased het meets a second het site, phased or not
             let unphased = unphased_hets[s] as usize;
             if unphased >= 1 && hets[s] >= 2 {
                 match self.unphased {
                     Unphased::Skip => {
                         counts.unphased_na += 1;
+                        stats.na_unphased += 1;
                         haplotypes.push(vec![None; ploidy as usize]);
                         counts.haplotypes += u64::from(ploidy);
                         continue;
                     }
                     Unphased::Error => {
-                        let in_window: Vec<&&Site> = near.iter().filter(|site| site.overlaps(ws, we) && site.calls[s].het()).collect();
-                        let at: Vec<String> = in_window.iter().map(|x| format!("{}{}", x.pos, if x.calls[s].unphased_het() { " (unphased)" } else { "" })).collect();
+                        let in_window: Vec<(&&Site, bool)> = near.iter().filter(|site| site.overlaps(ws, we)).filter_map(|site| site.calls.het(s).map(|(_, phased)| (site, phased))).collect();
+                        let at: Vec<String> = in_window.iter().map(|(x, phased)| format!("{}{}", x.pos, if *phased { "" } else { " (unphased)" })).collect();
                         return Err(InputError::msg(format!(
                             "{}: sample {} has {} heterozygous sites in the window of {} ({}:{}), {unphased} of them unphased: positions {}; phase the VCF, or use --unphased skip|as-listed",
                             vcf.display(),
@@ -408,21 +460,19 @@ impl Personal<'_> {
                 counts.haplotypes += 1;
                 counts.overlaps += overlaps[2 * s + h];
                 let key = std::mem::take(&mut full[2 * s + h]);
-                let key = window_key(key, &edits, ws, we);
-                let id = match key_ids.get(key.as_slice()) {
+                let key = if key.is_empty() { key } else { window_key(key, &edits, ws, we) };
+                let found = if key.is_empty() { Some(&0) } else { key_ids.get(key.as_slice()) };
+                let id = match found {
                     Some(&id) => id,
                     None => {
                         let id = keys.len();
-                        let key_edits = edits_of(&edits, &key);
-                        let read = haplotype_window(genome, entry.contig, entry.tss.pos, entry.tss.strand, &key_edits, &mut buf.0, &mut buf.1)?;
-                        let distinct = if read.0 < lo || read.1 > hi {
+                        let (first, end) = haplotype_span(entry.tss.pos, entry.tss.strand, &edits_of(&edits, &key));
+                        let rep = if first < lo || end > hi {
                             counts.beyond_margin += 1;
                             BEYOND
                         } else {
-                            *by_digest.entry(digest(&buf.0)).or_insert_with(|| {
-                                reps.push(key.clone());
-                                reps.len() - 1
-                            })
+                            reps.push(key.clone());
+                            reps.len() - 1
                         };
                         let text = if listed {
                             key.iter()
@@ -435,16 +485,23 @@ impl Personal<'_> {
                             String::new()
                         };
                         key_ids.insert(key, id);
-                        keys.push((distinct, text));
+                        keys.push((rep, text));
                         id
                     }
                 };
                 mine.push((keys[id].0 != BEYOND).then_some(id));
             }
+            stats.na_beyond += u32::from(mine.iter().any(Option::is_none));
             haplotypes.push(mine);
         }
-        counts.distinct += reps.len() as u64;
-        Ok(Plan { entry, haplotypes, keys, reps, edits })
+        let mut used = vec![false; near.len()];
+        for (key, _) in key_ids.iter().filter(|(_, &id)| keys[id].0 != BEYOND) {
+            for &(i, _) in key {
+                used[i as usize] = true;
+            }
+        }
+        stats.used = used.iter().filter(|&&u| u).count() as u32;
+        Ok(Plan { entry, haplotypes, keys, reps, edits, stats })
     }
 
     fn write_headers(&self, matrix: &mut Output, long: Option<&mut Output>, per_haplotype: bool, predixcan: bool) -> Result<()> {
@@ -473,14 +530,50 @@ impl Personal<'_> {
     }
 }
 
-fn write_rows(matrix: &mut Output, long: Option<&mut Output>, plan: &Plan, values: &[f32], per_transcript: bool, per_haplotype: bool, samples: &[String]) -> Result<()> {
+impl Personal<'_> {
+    fn write_summary_header(&self, out: &mut Output) -> Result<()> {
+        for line in &self.provenance {
+            writeln!(out, "##{line}")?;
+        }
+        for line in [
+            "variants_in_window: VCF records whose REF overlaps the TSS window (PASS or not as --pass-only says, REF matching the genome)",
+            "variants_used: records with an ALT allele that at least one chosen sample haplotype carries and that changes its window (inside it, or pulled into it by an upstream deletion)",
+            "distinct_windows: the different windows the samples' haplotypes have (the reference counted when a haplotype has it)",
+            "samples_na_unphased: samples whose value is NA: an unphased heterozygous site and a second heterozygous site in the window (--unphased skip)",
+            "samples_na_long_deletion: samples with a haplotype left NA: its deletions reach beyond the VCF read around the window",
+        ] {
+            writeln!(out, "##{line}")?;
+        }
+        let tx = if self.per_transcript { "\ttranscript_id" } else { "" };
+        writeln!(out, "gene_id\tgene_name{tx}\tchrom\ttss\tstrand\tvariants_in_window\tvariants_used\tdistinct_windows\tsamples_na_unphased\tsamples_na_long_deletion")?;
+        Ok(())
+    }
+}
+
+/// One TSS's row of the per-gene summary.
+fn write_summary_row(out: &mut Output, plan: &Plan, per_transcript: bool, distinct: usize) -> Result<()> {
+    let t = &plan.entry.tss;
+    let strand = if t.strand == Strand::Plus { "+" } else { "-" };
+    let tx = if per_transcript { format!("\t{}", t.transcript_id.as_deref().unwrap_or(".")) } else { String::new() };
+    let s = plan.stats;
+    writeln!(out, "{}\t{}{tx}\t{}\t{}\t{strand}\t{}\t{}\t{}\t{}\t{}", t.gene_id, t.gene_name, t.chrom, t.pos + 1, s.in_window, s.used, distinct, s.na_unphased, s.na_beyond)?;
+    Ok(())
+}
+
+/// The distinct windows the haplotypes have (the matrix's `distinct` column), by content:
+/// `digests` per rep.
+fn distinct_used(plan: &Plan, digests: &[u128]) -> usize {
+    plan.haplotypes.iter().flatten().flatten().map(|&k| digests[plan.keys[k].0]).collect::<std::collections::HashSet<u128>>().len()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_rows(matrix: &mut Output, long: Option<&mut Output>, plan: &Plan, values: &[f32], distinct: usize, per_transcript: bool, per_haplotype: bool, samples: &[String]) -> Result<()> {
     let t = &plan.entry.tss;
     let strand = if t.strand == Strand::Plus { "+" } else { "-" };
     let tx = if per_transcript { format!("\t{}", t.transcript_id.as_deref().unwrap_or(".")) } else { String::new() };
     let value = |key: Option<usize>| key.map(|k| values[plan.keys[k].0]);
-    let used: std::collections::HashSet<usize> = plan.haplotypes.iter().flatten().flatten().map(|&k| plan.keys[k].0).collect();
     debug_assert_eq!(values.len(), plan.reps.len());
-    write!(matrix, "{}\t{}{tx}\t{}\t{}\t{strand}\t{:.6}\t{}", t.gene_id, t.gene_name, t.chrom, t.pos + 1, values[0], used.len())?;
+    write!(matrix, "{}\t{}{tx}\t{}\t{}\t{strand}\t{:.6}\t{}", t.gene_id, t.gene_name, t.chrom, t.pos + 1, values[0], distinct)?;
     for haps in &plan.haplotypes {
         if per_haplotype {
             for h in 0..2 {

@@ -45,35 +45,61 @@ pub fn haplotype_tss(tss: u64, strand: Strand, edits: &[&Edit]) -> i64 {
 /// genome span `[first, end)` (0-based) its reference bases were read from: a haplotype's
 /// deletions pull bases from beyond the reference window into it.
 pub fn haplotype_window(genome: &mut Genome, contig: ContigId, tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<(i64, i64)> {
-    let (ws, we) = window::span_at(haplotype_tss(tss, strand, edits), strand);
     out.clear();
-    // walk the haplotype: a reference run, then an edit's ALT bases, ...; `shift` maps
-    // haplotype coordinates of the current reference run back to the genome
+    let span = walk(tss, strand, edits, |piece| {
+        match piece {
+            Piece::Genome(a, b) => {
+                genome.fetch_padded(contig, a, b, buf)?;
+                out.extend_from_slice(buf);
+            }
+            Piece::Alt(bases) => out.extend_from_slice(bases),
+        }
+        Ok(())
+    })?;
+    if strand == Strand::Minus {
+        onehot::reverse_complement(out);
+    }
+    Ok(span)
+}
+
+/// The genome span `haplotype_window` would read, without reading it.
+pub fn haplotype_span(tss: u64, strand: Strand, edits: &[&Edit]) -> (i64, i64) {
+    walk(tss, strand, edits, |_| Ok(())).expect("nothing fails without a read")
+}
+
+/// A piece of a haplotype window, in window order (plus strand): genome bases `[a, b)`, or
+/// an edit's ALT bases.
+enum Piece<'e> {
+    Genome(i64, i64),
+    Alt(&'e [u8]),
+}
+
+/// Walks the haplotype window of `tss`: a reference run, then an edit's ALT bases, ...;
+/// `shift` maps haplotype coordinates of the current reference run back to the genome.
+/// Returns the genome span read.
+fn walk<'e>(tss: u64, strand: Strand, edits: &[&'e Edit], mut piece: impl FnMut(Piece<'e>) -> Result<()>) -> Result<(i64, i64)> {
+    let (ws, we) = window::span_at(haplotype_tss(tss, strand, edits), strand);
     let (mut ref_from, mut shift) = (i64::MIN / 4, 0i64);
     let mut span = (i64::MAX, i64::MIN);
-    let mut reference = |from_h: i64, to_h: i64, shift: i64, out: &mut Vec<u8>, buf: &mut Vec<u8>| -> Result<()> {
+    let mut reference = |from_h: i64, to_h: i64, shift: i64, piece: &mut dyn FnMut(Piece<'e>) -> Result<()>| -> Result<()> {
         let (a, b) = (from_h.max(ws), to_h.min(we));
         if a < b {
             span = (span.0.min(a - shift), span.1.max(b - shift));
-            genome.fetch_padded(contig, a - shift, b - shift, buf)?;
-            out.extend_from_slice(buf);
+            piece(Piece::Genome(a - shift, b - shift))?;
         }
         Ok(())
     };
     for e in edits {
         let start_h = e.start as i64 + shift;
-        reference(ref_from + shift, start_h, shift, out, buf)?;
+        reference(ref_from + shift, start_h, shift, &mut piece)?;
         let (a, b) = (start_h.max(ws), (start_h + e.alt.len() as i64).min(we));
         if a < b {
-            out.extend_from_slice(&e.alt[(a - start_h) as usize..(b - start_h) as usize]);
+            piece(Piece::Alt(&e.alt[(a - start_h) as usize..(b - start_h) as usize]))?;
         }
         ref_from = e.start as i64 + e.ref_len as i64;
         shift += e.shift();
     }
-    reference(ref_from + shift, i64::MAX / 4, shift, out, buf)?;
-    if strand == Strand::Minus {
-        onehot::reverse_complement(out);
-    }
+    reference(ref_from + shift, i64::MAX / 4, shift, &mut piece)?;
     Ok(span)
 }
 

@@ -4,6 +4,7 @@
 
 pub mod allele;
 pub mod alt_window;
+pub mod bcf_gt;
 pub mod contigs;
 pub mod index_check;
 pub mod reader;

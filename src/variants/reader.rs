@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use super::bcf_gt::{self, BcfGenotypes};
 use super::index_check;
 use crate::input::OrInput;
 use anyhow::{bail, Context, Result};
@@ -31,6 +32,18 @@ pub struct VariantRecord {
     pub pos: u64,
     pub reference: String,
     pub alts: Vec<String>,
+    /// Where the genotypes are: in `line`, or (BCF read for genotypes only) undecoded GT
+    /// values, `None` when FORMAT has no GT.
+    pub genotypes: Genotypes,
+}
+
+/// Where a record's genotypes are.
+#[derive(Clone, Debug)]
+pub enum Genotypes {
+    /// In the VCF text line.
+    Text,
+    /// A BCF record's GT values (`line` then holds only the fixed fields).
+    Bcf(Option<BcfGenotypes>),
 }
 
 impl VariantRecord {
@@ -53,7 +66,7 @@ impl VariantRecord {
             a => a.split(',').map(String::from).collect(),
         };
         let chrom = record.reference_sequence_name().to_string();
-        Ok(VariantRecord { line, line_no, chrom, pos, reference, alts })
+        Ok(VariantRecord { line, line_no, chrom, pos, reference, alts, genotypes: Genotypes::Text })
     }
 
     /// 1-based position of the last REF base.
@@ -83,6 +96,8 @@ pub struct VariantReader {
     max_record: u64,
     /// BCF records read so far (for messages).
     records: u64,
+    /// BCF records keep their GT values undecoded instead of being rendered as text.
+    gt_only: bool,
 }
 
 enum Body {
@@ -112,22 +127,33 @@ impl VariantReader {
             reader = Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader)));
             max_record = max_record.saturating_mul(1032);
         }
-        let bad = |e: io::Error| anyhow::anyhow!("{}: invalid header: {}", path.display(), crate::input::read_error(&e));
         if reader.fill_buf().with_context(what)?.starts_with(b"BCF\x02") {
-            let mut reader = bcf::io::Reader::from(reader);
-            let header = crate::input::contain(|| reader.read_header().map_err(bad))?;
-            let header_lines = render_header(&header)?;
+            let header_lines = read_bcf_header_text(&mut reader, path, max_record)?;
+            // as leniently as a VCF's header (GATK's repeated command lines), with the string
+            // dictionary the records' FILTER, INFO and FORMAT keys index
+            let header = lenient_header(&header_lines, path, true)?;
+            let reader = bcf::io::Reader::from(reader);
             let body = Body::Bcf { reader };
-            return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body, max_record, records: 0 });
+            return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body, max_record, records: 0, gt_only: false });
         }
         let (header_lines, line_no) = read_text_header(&mut reader, path)?;
-        let header = lenient_header(&header_lines, path)?;
+        let header = lenient_header(&header_lines, path, false)?;
         let body = Body::Text { lines: reader, line_no };
-        Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body, max_record, records: 0 })
+        Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body, max_record, records: 0, gt_only: false })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Reads BCF records for their genotypes only: the fixed fields as text (INFO left out)
+    /// and the GT values undecoded (`Genotypes::Bcf`), the other FORMAT keys skipped. A VCF
+    /// text file is read as before.
+    pub fn genotypes_only(&mut self) {
+        self.gt_only = true;
+        if let Body::Indexed(ix) = &mut self.body {
+            ix.gt_only = true;
+        }
     }
 
     /// The tabix or CSI index beside the file, when the file is bgzip and one exists.
@@ -227,6 +253,7 @@ impl VariantReader {
             raw_len,
             index_path,
             fresh: false,
+            gt_only: self.gt_only,
         }));
         Ok(())
     }
@@ -265,7 +292,7 @@ impl VariantReader {
             Body::Bcf { reader } => {
                 self.records += 1;
                 let Some(record) = read_bcf(reader, self.max_record, path, self.records)? else { return Ok(None) };
-                parse_at(bcf_line(&self.header, &record, path, self.records)?, None, path).map(Some)
+                bcf_record(&self.header, &record, path, self.records, self.gt_only).map(Some)
             }
             Body::Indexed(ix) => ix.next(&self.header, path),
         }
@@ -298,6 +325,54 @@ fn read_bcf<R: BufRead>(reader: &mut bcf::io::Reader<R>, max_record: u64, path: 
     Ok((read > 0).then_some(record))
 }
 
+/// A BCF record (number `n`, 0 when unknown) as a `VariantRecord`: rendered as a VCF line,
+/// or (`gt_only`) its fixed fields and GT values.
+fn bcf_record(header: &vcf::Header, record: &bcf::Record, path: &Path, n: u64, gt_only: bool) -> Result<VariantRecord> {
+    if !gt_only {
+        return parse_at(bcf_line(header, record, path, n)?, None, path);
+    }
+    let which = if n > 0 { format!("BCF record {n}") } else { "a BCF record".into() };
+    let fail = |e: anyhow::Error| anyhow::anyhow!("{}: invalid {which}: {e:#}", path.display());
+    let line = crate::input::contain(|| bcf_fixed_fields(header, record)).map_err(fail)?;
+    let mut parsed = parse_at(line, None, path)?;
+    let samples = crate::input::contain(|| Ok(record.samples()?)).map_err(fail)?;
+    let gt = header.string_maps().strings().get_index_of("GT");
+    let found = bcf_gt::find(samples.as_ref(), header.sample_names().len(), samples.format_count(), gt)
+        .map_err(|e| anyhow::anyhow!("{} at {}:{}: invalid BCF FORMAT data: {e:#}", path.display(), parsed.chrom, parsed.pos))?;
+    parsed.genotypes = Genotypes::Bcf(found);
+    Ok(parsed)
+}
+
+/// CHROM to FILTER of a BCF record as VCF text, INFO as `.`.
+fn bcf_fixed_fields(header: &vcf::Header, record: &bcf::Record) -> Result<String> {
+    use std::fmt::Write as _;
+    let mut line = String::with_capacity(64);
+    let pos = match record.variant_start() {
+        Some(p) => p?.get(),
+        None => 0,
+    };
+    write!(line, "{}\t{pos}\t", vcf::variant::Record::reference_sequence_name(record, header)?)?;
+    let ids = record.ids();
+    let ids: Vec<&str> = vcf::variant::record::Ids::iter(&ids).collect();
+    line.push_str(if ids.is_empty() { "." } else { "" });
+    line.push_str(&ids.join(";"));
+    line.push('\t');
+    let reference: Vec<u8> = vcf::variant::record::ReferenceBases::iter(&record.reference_bases()).collect::<io::Result<_>>()?;
+    line.push_str(std::str::from_utf8(&reference)?);
+    line.push('\t');
+    let alts = record.alternate_bases();
+    let alts: Vec<&str> = vcf::variant::record::AlternateBases::iter(&alts).collect::<io::Result<_>>()?;
+    line.push_str(if alts.is_empty() { "." } else { "" });
+    line.push_str(&alts.join(","));
+    line.push_str("\t.\t");
+    let filters = record.filters();
+    let filters: Vec<&str> = vcf::variant::record::Filters::iter(&filters, header).collect::<io::Result<_>>()?;
+    line.push_str(if filters.is_empty() { "." } else { "" });
+    line.push_str(&filters.join(";"));
+    line.push_str("\t.");
+    Ok(line)
+}
+
 /// A BCF record (number `n`, 0 when unknown) as a VCF text line.
 fn bcf_line(header: &vcf::Header, record: &bcf::Record, path: &Path, n: u64) -> Result<String> {
     let which = if n > 0 { format!("BCF record {n}") } else { "a BCF record".into() };
@@ -312,10 +387,33 @@ fn bcf_line(header: &vcf::Header, record: &bcf::Record, path: &Path, n: u64) -> 
     String::from_utf8(bytes).with_context(|| format!("{}: {which} is not UTF-8", path.display()))
 }
 
-fn render_header(header: &vcf::Header) -> Result<Vec<String>> {
-    let mut writer = vcf::io::Writer::new(Vec::new());
-    writer.write_header(header)?;
-    Ok(String::from_utf8(writer.into_inner())?.lines().map(String::from).collect())
+/// The header text of a BCF (after the `BCF\2\x` magic, its length, then the VCF header,
+/// NUL-padded) as lines; the reader is left at the first record.
+fn read_bcf_header_text(reader: &mut dyn BufRead, path: &Path, max_len: u64) -> Result<Vec<String>> {
+    let bad = |what: &str| anyhow::anyhow!("{}: invalid BCF header: {what}", path.display());
+    let mut head = [0u8; 9];
+    reader.read_exact(&mut head).map_err(|_| bad("cut short"))?;
+    if head[4] > 2 {
+        bail!("{}: BCF version 2.{} is not supported (2.1 and 2.2 are)", path.display(), head[4]);
+    }
+    let len = u64::from(u32::from_le_bytes([head[5], head[6], head[7], head[8]]));
+    if len > max_len {
+        return Err(bad(&format!("it claims {len} bytes of text, more than the file can hold")));
+    }
+    let mut text = vec![0u8; len as usize];
+    reader.read_exact(&mut text).map_err(|_| bad("its text is cut short"))?;
+    while text.last() == Some(&0) {
+        text.pop();
+    }
+    let text = String::from_utf8(text).map_err(|_| bad("its text is not UTF-8"))?;
+    let lines: Vec<String> = text.lines().map(|l| l.trim_end_matches('\r').to_string()).collect();
+    if !lines.first().is_some_and(|l| l.starts_with("##fileformat=VCF")) {
+        return Err(bad("its text does not start with ##fileformat=VCF"));
+    }
+    if !lines.last().is_some_and(|l| l.starts_with("#CHROM")) {
+        return Err(bad("its text does not end with the #CHROM line"));
+    }
+    Ok(lines)
 }
 
 /// Reads one line without its newline; `None` at the end of the file.
@@ -340,7 +438,9 @@ const PARSED_KEYS: [&str; 5] = ["##INFO=", "##FORMAT=", "##FILTER=", "##ALT=", "
 /// as GATK's repeated `##GATKCommandLine=<ID=ApplyRecalibration,...>`, free text, unknown
 /// structured lines) are not parsed here; they stay in the output header unchanged. A line
 /// that is refused is named by its line number.
-fn lenient_header(lines: &[String], path: &Path) -> Result<vcf::Header> {
+/// `bcf`: the header of a BCF, whose string dictionary (FILTER, INFO and FORMAT IDs in header
+/// order, PASS first, or their `IDX=`) is built from the same kept lines.
+fn lenient_header(lines: &[String], path: &Path, bcf: bool) -> Result<vcf::Header> {
     let mut seen = std::collections::HashSet::new();
     let kept: Vec<(usize, &str)> = lines
         .iter()
@@ -360,7 +460,14 @@ fn lenient_header(lines: &[String], path: &Path) -> Result<vcf::Header> {
         .map(|(i, l)| (i, l.as_str()))
         .collect();
     let text: String = kept.iter().flat_map(|(_, l)| [*l, "\n"]).collect();
-    text.parse::<vcf::Header>().map_err(|e| {
+    let parsed = text.parse::<vcf::Header>().map(|mut header| {
+        if bcf {
+            let maps = text.parse::<vcf::header::StringMaps>().map_err(|e| anyhow::anyhow!("{}: the BCF header's string dictionary: {e}", path.display()))?;
+            *header.string_maps_mut() = maps;
+        }
+        Ok(header)
+    });
+    parsed.map_err(|e| {
         // name the first line noodles refuses (only on this error path): the #CHROM line
         // alone (duplicate sample names), then a growing prefix
         let chrom_line = lines.len() - 1;
@@ -377,7 +484,7 @@ fn lenient_header(lines: &[String], path: &Path) -> Result<vcf::Header> {
             }
         }
         anyhow::anyhow!("{}: invalid VCF header: {e}", path.display())
-    })
+    })?
 }
 
 /// The `#` lines up to and including `#CHROM`; returns them and the number of lines read.
@@ -417,6 +524,7 @@ struct Indexed {
     index_path: PathBuf,
     /// Just seeked to a chunk start: the next record must be one of the visit's sequence.
     fresh: bool,
+    gt_only: bool,
 }
 
 enum Source {
@@ -544,7 +652,7 @@ impl Indexed {
             }
             Source::Bcf(r) => {
                 let Some(record) = read_bcf(r, self.max_record, path, 0)? else { return Ok(None) };
-                bcf_line(header, &record, path, 0)?
+                return bcf_record(header, &record, path, 0, self.gt_only).map(Some);
             }
         };
         parse_at(line, None, path).map(Some)
