@@ -7,7 +7,11 @@ the genome's base (N and soft-masked lower case upper-cased; sites on N dropped)
 the other three; genotypes phased. Writes cohort.vcf (plain), genes.gtf (the chr2 genes of the
 shared GENCODE GTF that lie in the piece) and windows.bed (each TSS window +- 10.5 kb).
 
-Usage: popsim_cohort.py OUT_DIR SHARED INDIVIDUALS [SEED]"""
+With START END (1-based, inclusive), only that stretch of the piece is simulated (its own
+length, positions placed at their true coordinates) and only its genes are kept: the
+50,000-individual cohort is simulated on a 100 kb stretch so that its VCF stays a few GB.
+
+Usage: popsim_cohort.py OUT_DIR SHARED INDIVIDUALS [SEED [START END]]"""
 import gzip
 import random
 import sys
@@ -16,14 +20,17 @@ import msprime
 import stdpopsim
 
 out, shared, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+import numpy as np
+
 seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 length = 2_333_275
 seq = "".join(l.strip() for l in gzip.open(f"{shared}/data/genome/chr2_1-2333275.fa.gz", "rt") if not l.startswith(">")).upper()
 assert len(seq) == length
+first, last = (int(sys.argv[5]), int(sys.argv[6])) if len(sys.argv) > 6 else (1, length)
 
 species = stdpopsim.get_species("HomSap")
 model = species.get_demographic_model("OutOfAfrica_2T12")
-contig = species.get_contig(length=length, mutation_rate=1.29e-8, recombination_rate=1.19e-8)
+contig = species.get_contig(length=last - first + 1, mutation_rate=1.29e-8, recombination_rate=1.19e-8)
 afr = round(n * 661 / 2504)
 samples = {"AFR": afr, "EUR": n - afr}
 ts = stdpopsim.get_engine("msprime").simulate(model, contig, samples, seed=seed)
@@ -37,16 +44,23 @@ with open(f"{out}/cohort.vcf", "w") as f:
     f.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
     f.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n")
     last = 0
+    previous = 0
+    # one GT line as bytes: "a|b\t" per sample, the last tab a newline (numpy, not a join)
+    cells = np.empty((n, 4), dtype=np.uint8)
+    cells[:, 1], cells[:, 3] = ord("|"), ord("\t")
     for var in ts.variants():
-        pos = int(var.site.position) + 1
-        if pos <= last or pos > length or len(var.alleles) != 2 or seq[pos - 1] not in "ACGT":
+        pos = int(var.site.position) + first
+        if pos <= previous or pos > last or len(var.alleles) != 2 or seq[pos - 1] not in "ACGT":
             continue
-        last = pos
+        previous = pos
         ref = seq[pos - 1]
         alt = rng.choice([b for b in "ACGT" if b != ref])
-        g = var.genotypes
-        gts = "\t".join(f"{g[2 * i]}|{g[2 * i + 1]}" for i in range(n))
-        f.write(f"chr2\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t{gts}\n")
+        g = var.genotypes.astype(np.uint8)
+        cells[:, 0], cells[:, 2] = g[0::2] + 48, g[1::2] + 48
+        line = cells.tobytes()
+        f.write(f"chr2\t{pos}\t.\t{ref}\t{alt}\t.\tPASS\t.\tGT\t")
+        f.flush()
+        f.buffer.write(line[:-1] + b"\n")
         written += 1
 
 genes = 0
@@ -57,10 +71,10 @@ with gzip.open(f"{shared}/data/annotation/hg38_gencode_genes_transcripts.gtf.gz"
             continue
         start, end = int(f[3]), int(f[4])
         tss = start if f[6] == "+" else end
-        if tss < 12_000 or tss > length - 12_000:
+        if tss < first + 12_000 or tss > last - 12_000:
             continue
         g.write(line)
         genes += 1
         lo, hi = (tss - 7000, tss + 3500) if f[6] == "+" else (tss - 3500, tss + 7000)
         bed.write(f"chr2\t{max(0, lo - 10_500)}\t{hi + 10_500}\n")
-print(f"popsim_cohort: {n} individuals (AFR {afr}, EUR {n - afr}), {written} biallelic SNVs on chr2:1-{length}, {genes} genes", file=sys.stderr)
+print(f"popsim_cohort: {n} individuals (AFR {afr}, EUR {n - afr}), {written} biallelic SNVs on chr2:{first}-{last}, {genes} genes", file=sys.stderr)

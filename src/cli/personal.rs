@@ -170,7 +170,7 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
         visits.sort_by_key(|v| genome.resolve(&v.name));
         reader.restrict(index, visits)?;
     }
-    let sites = Sites::new(reader, columns, args.pass_only, args.ref_mismatch);
+    let sites = Sites::new(reader, columns, args.pass_only, args.ref_mismatch)?;
     let personal = Personal {
         predictor: model.as_ref(),
         batch_size: args.model.batch_size,

@@ -86,6 +86,8 @@ pub fn parse_gt(gt: &str, n_alts: usize) -> Result<Call> {
 pub struct Columns {
     /// (0-based sample number, output slot), ascending by sample number.
     by_column: Vec<(usize, usize)>,
+    /// Every sample from 0 is chosen (in any output order): `by_column[c]` is sample c's.
+    every: bool,
 }
 
 impl Columns {
@@ -93,7 +95,8 @@ impl Columns {
     pub fn new(columns: &[usize]) -> Self {
         let mut by_column: Vec<(usize, usize)> = columns.iter().enumerate().map(|(slot, &c)| (c, slot)).collect();
         by_column.sort_unstable();
-        Columns { by_column }
+        let every = by_column.iter().enumerate().all(|(i, &(c, _))| i == c);
+        Columns { by_column, every }
     }
 
     pub fn len(&self) -> usize {
@@ -121,12 +124,13 @@ fn skip_fields(line: &[u8], from: usize, n: usize) -> Option<usize> {
 pub fn calls(line: &str, columns: &Columns, n_alts: usize, out: &mut Vec<Call>) -> Result<()> {
     out.clear();
     out.resize(columns.len(), NO_CALL);
-    visit_calls(line, columns, n_alts, |slot, call| out[slot] = call)
+    visit_calls(line, columns, n_alts, false, |slot, call| out[slot] = call)
 }
 
 /// `calls`, each call handed to `f` with its output slot (every chosen sample once, in
-/// column order).
-pub fn visit_calls(line: &str, columns: &Columns, n_alts: usize, mut f: impl FnMut(usize, Call)) -> Result<()> {
+/// column order), or with `skip_ref` every call but those written `0|0` or `0/0` (most of
+/// a cohort's), which are stepped over by their four bytes.
+pub fn visit_calls(line: &str, columns: &Columns, n_alts: usize, skip_ref: bool, mut f: impl FnMut(usize, Call)) -> Result<()> {
     let bytes = line.as_bytes();
     let Some(format_at) = skip_fields(bytes, 0, 8) else { bail!("the record has no FORMAT column: personal needs genotypes (GT)") };
     let format_end = memchr::memchr(b'\t', &bytes[format_at..]).map_or(bytes.len(), |i| format_at + i);
@@ -135,8 +139,15 @@ pub fn visit_calls(line: &str, columns: &Columns, n_alts: usize, mut f: impl FnM
         bail!("FORMAT '{}' has no GT: personal needs genotypes", crate::input::shorten(format, 60))
     };
     let n_samples = || line.split('\t').count().saturating_sub(9);
+    let only_gt = skip_ref && format == "GT";
     let (mut field, mut at) = (0usize, format_end + 1);
     for &(c, slot) in &columns.by_column {
+        if only_gt && c == field {
+            if let Some([b'0', b'|' | b'/', b'0', b'\t']) = bytes.get(at..at + 4) {
+                (at, field) = (at + 4, field + 1);
+                continue;
+            }
+        }
         if at > bytes.len() {
             bail!("sample column {} is missing (the line has {} samples)", c + 10, n_samples());
         }
@@ -165,12 +176,13 @@ pub fn visit_calls(line: &str, columns: &Columns, n_alts: usize, mut f: impl FnM
 pub fn bcf_calls(gt: &BcfGenotypes, columns: &Columns, n_alts: usize, out: &mut Vec<Call>) -> Result<()> {
     out.clear();
     out.resize(columns.len(), NO_CALL);
-    visit_bcf_calls(gt, columns, n_alts, |slot, call| out[slot] = call)
+    visit_bcf_calls(gt, columns, n_alts, false, |slot, call| out[slot] = call)
 }
 
 /// `bcf_calls`, each call handed to `f` with its output slot (every chosen sample once, in
-/// column order).
-pub fn visit_bcf_calls(gt: &BcfGenotypes, columns: &Columns, n_alts: usize, mut f: impl FnMut(usize, Call)) -> Result<()> {
+/// column order), or with `skip_ref` every call but the diploid REF/REF ones, which are
+/// stepped over four samples to a word where every sample is chosen.
+pub fn visit_bcf_calls(gt: &BcfGenotypes, columns: &Columns, n_alts: usize, skip_ref: bool, mut f: impl FnMut(usize, Call)) -> Result<()> {
     let available = gt.samples();
     if let Some(&(c, _)) = columns.by_column.last() {
         if c >= available {
@@ -180,22 +192,51 @@ pub fn visit_bcf_calls(gt: &BcfGenotypes, columns: &Columns, n_alts: usize, mut 
     // the common layout, diploid calls in one byte per allele: both values are alleles
     // (>= 2: REF or an ALT, not `.` nor a sentinel) in one test
     if gt.width == 1 && gt.per_sample == 2 {
-        for &(c, slot) in &columns.by_column {
-            let (x, y) = (gt.bytes[2 * c] as i8, gt.bytes[2 * c + 1] as i8);
-            if x >= 2 && y >= 2 {
-                let (a, b) = (Allele::from(x as u8 >> 1) - 1, Allele::from(y as u8 >> 1) - 1);
-                if a as usize <= n_alts && b as usize <= n_alts {
-                    f(slot, Call { alleles: [a, b], ploidy: 2, phased: y & 1 == 1 });
+        if skip_ref && columns.every && columns.len() == available {
+            // values 2 and 3 are allele 0 (unphased, phased): a word of 4 such samples is skipped
+            let words = gt.bytes.chunks_exact(8);
+            let tail = words.remainder().len() / 2;
+            for (w, word) in words.enumerate() {
+                let v = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                if v | 0x0101_0101_0101_0101 == 0x0303_0303_0303_0303 {
                     continue;
                 }
+                for c in 4 * w..4 * w + 4 {
+                    one_byte_call(gt, c, columns.by_column[c].1, n_alts, true, &mut f)?;
+                }
             }
-            f(slot, bcf_call(gt, c, n_alts)?);
+            for c in available - tail..available {
+                one_byte_call(gt, c, columns.by_column[c].1, n_alts, true, &mut f)?;
+            }
+            return Ok(());
+        }
+        for &(c, slot) in &columns.by_column {
+            one_byte_call(gt, c, slot, n_alts, skip_ref, &mut f)?;
         }
         return Ok(());
     }
     for &(c, slot) in &columns.by_column {
         f(slot, bcf_call(gt, c, n_alts)?);
     }
+    Ok(())
+}
+
+/// Sample `c`'s call where GT is diploid in one byte per value: both values alleles in one
+/// test, else the general rule.
+#[inline]
+fn one_byte_call(gt: &BcfGenotypes, c: usize, slot: usize, n_alts: usize, skip_ref: bool, f: &mut impl FnMut(usize, Call)) -> Result<()> {
+    let (x, y) = (gt.bytes[2 * c] as i8, gt.bytes[2 * c + 1] as i8);
+    if x >= 2 && y >= 2 {
+        let (a, b) = (Allele::from(x as u8 >> 1) - 1, Allele::from(y as u8 >> 1) - 1);
+        if skip_ref && a == 0 && b == 0 {
+            return Ok(());
+        }
+        if a as usize <= n_alts && b as usize <= n_alts {
+            f(slot, Call { alleles: [a, b], ploidy: 2, phased: y & 1 == 1 });
+            return Ok(());
+        }
+    }
+    f(slot, bcf_call(gt, c, n_alts)?);
     Ok(())
 }
 
@@ -246,6 +287,13 @@ pub struct SiteCalls {
 }
 
 impl SiteCalls {
+    pub fn clear(&mut self) {
+        self.odd_ploidy.clear();
+        self.hets.clear();
+        self.carriers.clear();
+        self.missing = 0;
+    }
+
     #[inline]
     pub fn push(&mut self, slot: usize, call: Call) {
         if call.ploidy == 2 && call.alleles == [0, 0] {
@@ -334,12 +382,13 @@ mod tests {
             x ^= x << 17;
             x % n
         };
-        let gts = ["0|1", "1/0", ".", "./.", "1", "2|0", "0|0"];
-        for _ in 0..500 {
+        let gts = ["0|1", "1/0", ".", "./.", "1", "2|0", "0|0", "0/0", "0|0", "0/0"];
+        for round in 0..1000 {
             let n = 1 + rnd(12) as usize;
             let gt_at = rnd(3) as usize;
-            let mut keys = vec!["AD", "DP"];
-            keys.insert(gt_at.min(2), "GT");
+            // half the lines have GT alone (the hom-ref fields are then stepped over)
+            let mut keys = if round % 2 == 0 { vec![] } else { vec!["AD", "DP"] };
+            keys.insert(gt_at.min(keys.len()), "GT");
             let samples: Vec<String> = (0..n)
                 .map(|_| {
                     let gt = gts[rnd(gts.len() as u64) as usize];
@@ -349,7 +398,7 @@ mod tests {
                 })
                 .collect();
             let line = format!("1\t5\t.\tA\tG,T\t.\t.\t.\t{}\t{}", keys.join(":"), samples.join("\t"));
-            let chosen: Vec<usize> = (0..n).filter(|_| rnd(2) == 0).collect();
+            let chosen: Vec<usize> = (0..n).filter(|_| round % 4 < 2 || rnd(2) == 0).collect();
             let mut order = chosen.clone();
             order.reverse();
             let mut got = Vec::new();
@@ -357,6 +406,52 @@ mod tests {
             let key = keys.iter().position(|k| *k == "GT").unwrap();
             let want: Vec<Call> = order.iter().map(|&c| samples[c].split(':').nth(key).map_or(NO_CALL, |g| parse_gt(g, 2).unwrap())).collect();
             assert_eq!(got, want, "{line} {order:?}");
+            // the sparse calls, stepping over hom-ref fields, equal those of every call
+            let columns = Columns::new(&order);
+            let (mut all, mut skipped) = (SiteCalls::default(), SiteCalls::default());
+            visit_calls(&line, &columns, 2, false, |slot, c| all.push(slot, c)).unwrap();
+            visit_calls(&line, &columns, 2, true, |slot, c| skipped.push(slot, c)).unwrap();
+            assert_eq!(all, skipped, "{line} {order:?}");
+        }
+    }
+
+    /// BCF GT bytes: the word-skipping and per-sample paths give the calls of the general
+    /// rule, for one-byte diploid arrays with any mix of REF/REF, hets, haploid and missing.
+    #[test]
+    fn bcf_fast_paths_equal_the_general_rule() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        // (allele + 1) << 1 | phased; 0 `.`, 0x81 vector end
+        let values: [[u8; 2]; 9] = [[2, 3], [2, 2], [2, 3], [2, 2], [2, 5], [4, 3], [4, 0x81], [0, 0], [0, 0x81]];
+        for round in 0..400 {
+            let n = 1 + rnd(23) as usize;
+            let bytes: Vec<u8> = (0..n).flat_map(|_| if rnd(3) > 0 { values[rnd(4) as usize] } else { values[rnd(9) as usize] }).collect();
+            let gt = BcfGenotypes { width: 1, per_sample: 2, bytes };
+            let order: Vec<usize> = if round % 2 == 0 { (0..n).rev().collect() } else { (0..n).filter(|_| rnd(2) == 0).collect() };
+            let columns = Columns::new(&order);
+            let mut want = Vec::new();
+            for &c in &order {
+                want.push(bcf_call(&gt, c, 1).unwrap());
+            }
+            let mut got = Vec::new();
+            bcf_calls(&gt, &columns, 1, &mut got).unwrap();
+            assert_eq!(got, want, "{:?}", gt.bytes);
+            let (mut all, mut skipped) = (SiteCalls::default(), SiteCalls::default());
+            visit_bcf_calls(&gt, &columns, 1, false, |slot, c| all.push(slot, c)).unwrap();
+            visit_bcf_calls(&gt, &columns, 1, true, |slot, c| skipped.push(slot, c)).unwrap();
+            let mut sorted = |s: &mut SiteCalls| {
+                s.odd_ploidy.sort_unstable();
+                s.hets.sort_unstable();
+                s.carriers.sort_unstable();
+            };
+            sorted(&mut all);
+            sorted(&mut skipped);
+            assert_eq!(all, skipped, "{:?} {order:?}", gt.bytes);
         }
     }
 }

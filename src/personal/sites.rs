@@ -13,6 +13,7 @@ use super::genotype::{visit_bcf_calls, visit_calls, Columns, SiteCalls};
 use crate::genome::{ContigId, Genome};
 use crate::input::InputError;
 use crate::variants::allele::{edit, Edit, SkipReason};
+use crate::variants::prefetch::Prefetch;
 use crate::variants::reader::{Genotypes, VariantReader, VariantRecord};
 use crate::variants::score::RefMismatch;
 
@@ -51,7 +52,7 @@ pub struct SiteCounts {
 }
 
 pub struct Sites {
-    reader: VariantReader,
+    reader: Prefetch,
     path: PathBuf,
     columns: Columns,
     pass_only: bool,
@@ -61,16 +62,18 @@ pub struct Sites {
     last: Option<(ContigId, u64)>,
     done: bool,
     scratch: Vec<u8>,
+    calls: SiteCalls,
     pub counts: SiteCounts,
 }
 
 impl Sites {
     /// `columns`: the 0-based sample numbers to read, in output order.
-    pub fn new(mut reader: VariantReader, columns: Vec<usize>, pass_only: bool, ref_mismatch: RefMismatch) -> Self {
+    pub fn new(mut reader: VariantReader, columns: Vec<usize>, pass_only: bool, ref_mismatch: RefMismatch) -> Result<Self> {
         reader.genotypes_only();
         let path = reader.path().to_path_buf();
         let columns = Columns::new(&columns);
-        Sites { reader, path, columns, pass_only, ref_mismatch, peeked: None, buffer: VecDeque::new(), last: None, done: false, scratch: Vec::new(), counts: SiteCounts::default() }
+        let reader = Prefetch::spawn(reader)?;
+        Ok(Sites { reader, path, columns, pass_only, ref_mismatch, peeked: None, buffer: VecDeque::new(), last: None, done: false, scratch: Vec::new(), calls: SiteCalls::default(), counts: SiteCounts::default() })
     }
 
     /// The VCF read.
@@ -178,16 +181,19 @@ impl Sites {
                 }
             })
             .collect();
-        let mut out = SiteCalls::default();
+        // decoded into the reused scratch, then copied at its size (no growth per site)
+        let out = &mut self.calls;
+        out.clear();
         let push = |slot, call| out.push(slot, call);
         match &record.genotypes {
-            Genotypes::Text => visit_calls(&record.line, &self.columns, record.alts.len(), push),
-            Genotypes::Bcf(Some(gt)) => visit_bcf_calls(gt, &self.columns, record.alts.len(), push),
+            Genotypes::Text => visit_calls(&record.line, &self.columns, record.alts.len(), true, push),
+            Genotypes::Bcf(Some(gt)) => visit_bcf_calls(gt, &self.columns, record.alts.len(), true, push),
             Genotypes::Bcf(None) => Err(anyhow::anyhow!("FORMAT has no GT: personal needs genotypes")),
         }
         .map_err(|e| InputError::msg(format!("{}: {e}", record.locus(&self.path))))?;
-        self.counts.missing_calls += out.missing;
+        self.counts.missing_calls += self.calls.missing;
+        let calls = self.calls.clone();
         let end = record.end();
-        Ok(Some(Site { contig, pos: record.pos, end, reference: record.reference, alts: record.alts, edits, calls: out }))
+        Ok(Some(Site { contig, pos: record.pos, end, reference: record.reference, alts: record.alts, edits, calls }))
     }
 }

@@ -21,7 +21,7 @@ use crate::personal::genotype::Allele;
 use crate::personal::sites::{Site, SiteCounts, Sites};
 use crate::personal::transpose::Transposer;
 use crate::variants::allele::Edit;
-use crate::variants::alt_window::{haplotype_span, haplotype_window};
+use crate::variants::alt_window::{haplotype_span, haplotype_window, substituted_window};
 use crate::variants::tss_index::TssEntry;
 use crate::window;
 
@@ -208,6 +208,8 @@ struct Jobs<'a, 'g, I> {
     counts: PlanCounts,
     listed: bool,
     buf: Vec<u8>,
+    /// The current TSS's reference window (its first job).
+    reference: Vec<u8>,
 }
 
 impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
@@ -220,9 +222,22 @@ impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
                     let e = &plan.entry;
                     let mut window = Vec::with_capacity(SEQ_LEN);
                     let built = if d == 0 {
-                        window::cut(self.genome, e.contig, e.tss.pos, e.tss.strand, &mut window)
+                        let cut = window::cut(self.genome, e.contig, e.tss.pos, e.tss.strand, &mut window);
+                        self.reference.clone_from(&window);
+                        cut
                     } else {
-                        haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits_of(&plan.edits, &plan.reps[d]), &mut window, &mut self.buf).map(|_| ())
+                        // substitutions are written into the reference window; indels walk the genome
+                        let edits = edits_of(&plan.edits, &plan.reps[d]);
+                        if substituted_window(&self.reference, e.tss.pos, e.tss.strand, &edits, &mut window) {
+                            if cfg!(debug_assertions) {
+                                let mut walked = Vec::new();
+                                haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits, &mut walked, &mut self.buf).expect("the reference window was read");
+                                assert_eq!(walked, window, "substituted window of {} rep {d}", e.tss.gene_id);
+                            }
+                            Ok(())
+                        } else {
+                            haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits, &mut window, &mut self.buf).map(|_| ())
+                        }
                     };
                     if let Err(err) = built {
                         return Some(Err(err));
@@ -311,6 +326,7 @@ impl Personal<'_> {
             counts: PlanCounts::default(),
             listed: long.is_some(),
             buf: Vec::new(),
+            reference: Vec::new(),
         };
         let mut values: Vec<f32> = Vec::new();
         let per_transcript = self.per_transcript;
@@ -393,7 +409,9 @@ impl Personal<'_> {
         // site does not list it, else the largest listed (0: none stated)
         let (mut odd_sites, mut odd_max) = (vec![0u32; n], vec![0u8; n]);
         let (mut hets, mut unphased_hets) = (vec![0u32; n], vec![0u32; n]);
-        let (mut full, mut last_end, mut overlaps) = (vec![Vec::new(); 2 * n], vec![0u64; 2 * n], vec![0u64; 2 * n]);
+        // every haplotype's applied alleles as (haplotype, site, allele), grouped below: one
+        // vector for the TSS instead of one per haplotype
+        let (mut applied, mut last_end, mut overlaps) = (Vec::new(), vec![0u64; 2 * n], vec![0u64; 2 * n]);
         for (i, site) in near.iter().enumerate() {
             for &(s, p) in &site.calls.odd_ploidy {
                 odd_sites[s as usize] += 1;
@@ -415,9 +433,25 @@ impl Personal<'_> {
                     continue;
                 }
                 last_end[k] = site.end;
-                full[k].push((i as u32, a));
+                applied.push((k as u32, i as u32, a));
             }
         }
+        // grouped by haplotype with a counting sort (stable: each haplotype's alleles stay
+        // in site order)
+        let mut starts = vec![0u32; 2 * n + 1];
+        for &(k, _, _) in &applied {
+            starts[k as usize + 1] += 1;
+        }
+        for k in 0..2 * n {
+            starts[k + 1] += starts[k];
+        }
+        let mut grouped = vec![(0u32, 0 as Allele); applied.len()];
+        let mut next = starts.clone();
+        for &(k, i, a) in &applied {
+            grouped[next[k as usize] as usize] = (i, a);
+            next[k as usize] += 1;
+        }
+        let alleles_of = |k: usize| &grouped[starts[k] as usize..starts[k + 1] as usize];
         let mut stats = TssStats { in_window: near.iter().filter(|s| s.overlaps(ws, we)).count() as u32, ..Default::default() };
         let mut haplotypes = Vec::with_capacity(n);
         for s in 0..n {
@@ -459,7 +493,7 @@ impl Personal<'_> {
             for h in 0..ploidy as usize {
                 counts.haplotypes += 1;
                 counts.overlaps += overlaps[2 * s + h];
-                let key = std::mem::take(&mut full[2 * s + h]);
+                let key: Vec<(u32, Allele)> = alleles_of(2 * s + h).to_vec();
                 let key = if key.is_empty() { key } else { window_key(key, &edits, ws, we) };
                 let found = if key.is_empty() { Some(&0) } else { key_ids.get(key.as_slice()) };
                 let id = match found {

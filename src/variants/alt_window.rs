@@ -103,6 +103,26 @@ fn walk<'e>(tss: u64, strand: Strand, edits: &[&'e Edit], mut piece: impl FnMut(
     Ok(span)
 }
 
+/// The haplotype window of substitution-only `edits` (no length change), from the reference
+/// window of the same TSS: the ALT bases written in place (complemented on minus). Returns
+/// false, leaving `out` unspecified, when an edit changes the length (`haplotype_window`
+/// then walks the genome). Equals `haplotype_window` (checked in debug builds by `personal`).
+pub fn substituted_window(reference: &[u8], tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>) -> bool {
+    if edits.iter().any(|e| e.shift() != 0) {
+        return false;
+    }
+    out.clear();
+    out.extend_from_slice(reference);
+    for e in edits {
+        for (k, &b) in e.alt.iter().enumerate() {
+            if let Some(i) = window_index(tss, strand, e.start + k as u64) {
+                out[i] = on_strand(b, strand);
+            }
+        }
+    }
+    true
+}
+
 /// Window index of the genome base `g` in the window of `tss` on `strand`, if inside.
 pub fn window_index(tss: u64, strand: Strand, g: u64) -> Option<usize> {
     let i = match strand {

@@ -7,6 +7,7 @@ pub mod alt_window;
 pub mod bcf_gt;
 pub mod contigs;
 pub mod index_check;
+pub mod prefetch;
 pub mod reader;
 pub mod score;
 pub mod tss_index;

@@ -102,7 +102,7 @@ pub struct VariantReader {
 
 enum Body {
     Text { lines: Box<dyn BufRead + Send>, line_no: u64 },
-    Bcf { reader: bcf::io::Reader<Box<dyn BufRead + Send>> },
+    Bcf { reader: bcf::io::Reader<Box<dyn BufRead + Send>>, record: Box<bcf::Record> },
     Indexed(Box<Indexed>),
 }
 
@@ -133,7 +133,7 @@ impl VariantReader {
             // dictionary the records' FILTER, INFO and FORMAT keys index
             let header = lenient_header(&header_lines, path, true)?;
             let reader = bcf::io::Reader::from(reader);
-            let body = Body::Bcf { reader };
+            let body = Body::Bcf { reader, record: Box::default() };
             return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body, max_record, records: 0, gt_only: false });
         }
         let (header_lines, line_no) = read_text_header(&mut reader, path)?;
@@ -239,7 +239,7 @@ impl VariantReader {
         let index_path = self.index_path();
         index_check::check_covers(&raw, index.as_ref(), &self.path, &index_path, self.is_bcf)?;
         let reader = bgzf::io::Reader::new(file);
-        let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader)) } else { Source::Text(reader) };
+        let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader), Box::default()) } else { Source::Text(reader) };
         let visits = visits.into();
         self.body = Body::Indexed(Box::new(Indexed {
             source,
@@ -289,10 +289,12 @@ impl VariantReader {
                 *line_no += 1;
                 parse_at(line, Some(*line_no), path).map(Some)
             }
-            Body::Bcf { reader } => {
+            Body::Bcf { reader, record } => {
                 self.records += 1;
-                let Some(record) = read_bcf(reader, self.max_record, path, self.records)? else { return Ok(None) };
-                bcf_record(&self.header, &record, path, self.records, self.gt_only).map(Some)
+                if !read_bcf(reader, record, self.max_record, path, self.records)? {
+                    return Ok(None);
+                }
+                bcf_record(&self.header, record, path, self.records, self.gt_only).map(Some)
             }
             Body::Indexed(ix) => ix.next(&self.header, path),
         }
@@ -309,7 +311,8 @@ fn parse_at(line: String, line_no: Option<u64>, path: &Path) -> Result<VariantRe
 /// The next BCF record (`n`: its number, 0 when unknown). Its two length fields are looked
 /// at first, so a corrupt length cannot make the decoder allocate more than the file could
 /// hold (`max_record` bytes); a panic of the decoder becomes an error naming the record.
-fn read_bcf<R: BufRead>(reader: &mut bcf::io::Reader<R>, max_record: u64, path: &Path, n: u64) -> Result<Option<bcf::Record>> {
+/// `record` is reused (its buffers kept); returns false at the end.
+fn read_bcf<R: BufRead>(reader: &mut bcf::io::Reader<R>, record: &mut bcf::Record, max_record: u64, path: &Path, n: u64) -> Result<bool> {
     let which = if n > 0 { format!("record {n}") } else { "a record".into() };
     let head = reader.get_mut().fill_buf().map_err(|e| anyhow::anyhow!("{}: BCF {which}: {}", path.display(), crate::input::read_error(&e)))?;
     if head.len() >= 8 {
@@ -319,10 +322,9 @@ fn read_bcf<R: BufRead>(reader: &mut bcf::io::Reader<R>, max_record: u64, path: 
             bail!("{}: BCF {which} claims {total} bytes, more than the file can hold: the file is corrupt", path.display());
         }
     }
-    let mut record = bcf::Record::default();
-    let read = crate::input::contain(|| Ok(reader.read_record(&mut record)?))
+    let read = crate::input::contain(|| Ok(reader.read_record(record)?))
         .map_err(|e| anyhow::anyhow!("{}: invalid BCF {which}: {e:#}", path.display()))?;
-    Ok((read > 0).then_some(record))
+    Ok(read > 0)
 }
 
 /// A BCF record (number `n`, 0 when unknown) as a `VariantRecord`: rendered as a VCF line,
@@ -529,7 +531,7 @@ struct Indexed {
 
 enum Source {
     Text(bgzf::io::Reader<File>),
-    Bcf(bcf::io::Reader<bgzf::io::Reader<File>>),
+    Bcf(bcf::io::Reader<bgzf::io::Reader<File>>, Box<bcf::Record>),
 }
 
 /// One region to read: 1-based inclusive, and the end of the previous region of the same
@@ -576,7 +578,7 @@ impl Indexed {
             }
             let fresh = std::mem::take(&mut self.fresh);
             let read = self.read(header, path);
-            let is_bcf = matches!(self.source, Source::Bcf(_));
+            let is_bcf = matches!(self.source, Source::Bcf(..));
             let record = match read {
                 Ok(r) => r,
                 Err(e) if fresh => return Err(index_check::mismatch(path, &self.index_path, is_bcf, &format!("no record starts where it points: {e:#}"))),
@@ -607,14 +609,14 @@ impl Indexed {
     fn position(&self) -> VirtualPosition {
         match &self.source {
             Source::Text(r) => r.virtual_position(),
-            Source::Bcf(r) => r.get_ref().virtual_position(),
+            Source::Bcf(r, _) => r.get_ref().virtual_position(),
         }
     }
 
     /// Seeks to a chunk start, which must be a BGZF block inside the file and, for VCF text,
     /// the start of a line.
     fn seek(&mut self, pos: VirtualPosition, path: &Path) -> Result<()> {
-        let is_bcf = matches!(self.source, Source::Bcf(_));
+        let is_bcf = matches!(self.source, Source::Bcf(..));
         if !index_check::is_block_start(&self.raw, pos, self.raw_len) {
             let what = format!("a chunk starts at byte {} (+{}), which is not inside a BGZF block of the file", pos.compressed(), pos.uncompressed());
             return Err(index_check::mismatch(path, &self.index_path, is_bcf, &what));
@@ -633,7 +635,7 @@ impl Indexed {
             Source::Text(r) => {
                 r.seek(pos).map_err(failed)?;
             }
-            Source::Bcf(r) => {
+            Source::Bcf(r, _) => {
                 r.get_mut().seek(pos).map_err(failed)?;
             }
         }
@@ -650,9 +652,11 @@ impl Indexed {
                 }
                 self.line.trim_end_matches(['\n', '\r']).to_string()
             }
-            Source::Bcf(r) => {
-                let Some(record) = read_bcf(r, self.max_record, path, 0)? else { return Ok(None) };
-                return bcf_record(header, &record, path, 0, self.gt_only).map(Some);
+            Source::Bcf(r, record) => {
+                if !read_bcf(r, record, self.max_record, path, 0)? {
+                    return Ok(None);
+                }
+                return bcf_record(header, record, path, 0, self.gt_only).map(Some);
             }
         };
         parse_at(line, None, path).map(Some)
