@@ -29,7 +29,9 @@ row() { # label, binary, vcf
 printf 'what\twall_s\tpeak_rss_MiB\tsummary\n'
 read -r vwall _ < <(measure bcftools view --threads 1 -R "$work/windows.bed" -Ou -o /dev/null "$work/cohort.vcf.gz")
 read -r bwall _ < <(measure bcftools view --threads 1 -R "$work/windows.bed" -Ou -o /dev/null "$work/cohort.bcf")
-printf 'bcftools view -R (VCF.gz)\t%s\t\t\nbcftools view -R (BCF)\t%s\t\t\n' "$vwall" "$bwall"
+# for context: bcftools decoding every genotype of the BCF (-Ou hands the records on undecoded)
+read -r dwall _ < <(measure bcftools view --threads 1 -R "$work/windows.bed" -Ov -o /dev/null "$work/cohort.bcf")
+printf 'bcftools view -R (VCF.gz)\t%s\t\t\nbcftools view -R (BCF)\t%s\t\t\nbcftools view -R -Ov (BCF, decoded)\t%s\t\t\n' "$vwall" "$bwall" "$dwall"
 row "personal (VCF.gz)" target/release/xpresso "$work/cohort.vcf.gz"
 row "personal (BCF)" target/release/xpresso "$work/cohort.bcf"
 if [ -n "${XPRESSO_BEFORE:-}" ]; then

@@ -1,8 +1,9 @@
 """A cohort shaped like 1000 Genomes on real sequence, for `personal` benchmarks: stdpopsim's
 HomSap OutOfAfrica_2T12 model (Tennessen et al. 2012: recent explosive growth) simulated with
 msprime over chr2:1-2,333,275 of hg38 (the shared piece, true coordinates, with its real
-recombination-free length; mutation rate 1.29e-8, recombination 1.19e-8 as stdpopsim's chr2
-mean), AFR:EUR = 661:1,843 per 2,504 individuals as in phase 3. Biallelic SNVs only; REF is
+recombination-free length; the model's own mutation rate, 2.36e-8, which gives ~265 variant
+sites per 10.5 kb window at 2,504 individuals as 1000 Genomes phase 3 has; recombination
+1.19e-8, stdpopsim's chr2 mean), AFR:EUR = 661:1,843 per 2,504 individuals as in phase 3. Biallelic SNVs only; REF is
 the genome's base (N and soft-masked lower case upper-cased; sites on N dropped), ALT one of
 the other three; genotypes phased. Writes cohort.vcf (plain), genes.gtf (the chr2 genes of the
 shared GENCODE GTF that lie in the piece) and windows.bed (each TSS window +- 10.5 kb).
@@ -30,7 +31,7 @@ first, last = (int(sys.argv[5]), int(sys.argv[6])) if len(sys.argv) > 6 else (1,
 
 species = stdpopsim.get_species("HomSap")
 model = species.get_demographic_model("OutOfAfrica_2T12")
-contig = species.get_contig(length=last - first + 1, mutation_rate=1.29e-8, recombination_rate=1.19e-8)
+contig = species.get_contig(length=last - first + 1, mutation_rate=model.mutation_rate, recombination_rate=1.19e-8)
 afr = round(n * 661 / 2504)
 samples = {"AFR": afr, "EUR": n - afr}
 ts = stdpopsim.get_engine("msprime").simulate(model, contig, samples, seed=seed)
@@ -43,7 +44,6 @@ with open(f"{out}/cohort.vcf", "w") as f:
     f.write(f"##contig=<ID=chr2,length={length}>\n")  # the piece is the genome
     f.write('##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n')
     f.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(names) + "\n")
-    last = 0
     previous = 0
     # one GT line as bytes: "a|b\t" per sample, the last tab a newline (numpy, not a join)
     cells = np.empty((n, 4), dtype=np.uint8)

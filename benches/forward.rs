@@ -2,6 +2,8 @@
 //! the float64 oracle of the test suite, the native kernel on 1 and 2 threads, and (with
 //! `--features torch`) libtorch on the CPU with 2 threads. Best of 3 timed passes each.
 //! Run: `cargo bench --bench forward [--features torch]` (XPRESSO_SHARED overrides ../shared).
+//! `XPRESSO_BENCH_WINDOWS=FASTA` measures on that file's 10,500 bp records instead (the first
+//! 2,048): `bench/predict_gap.sh` puts `predict` beside the kernel on the same real windows.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -18,7 +20,15 @@ const WINDOWS: usize = 512;
 fn main() {
     let shared = std::env::var_os("XPRESSO_SHARED").map(PathBuf::from).unwrap_or_else(|| "../shared".into());
     let weights = Weights::from_h5(&shared.join("models/xpresso/human_trainepoch.11-0.426.h5")).expect("model");
-    let windows: Vec<Vec<u8>> = (0..WINDOWS as u64).map(|seed| random_bases(10_500, seed + 1)).collect();
+    let windows: Vec<Vec<u8>> = match std::env::var_os("XPRESSO_BENCH_WINDOWS") {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path).expect("the windows FASTA");
+            let records: Vec<Vec<u8>> = text.split('>').skip(1).map(|r| r.lines().skip(1).flat_map(|l| l.trim().bytes()).collect()).filter(|r: &Vec<u8>| r.len() == 10_500).take(2048).collect();
+            println!("# windows: {} records of {}", records.len(), std::path::Path::new(&path).display());
+            records
+        }
+        None => (0..WINDOWS as u64).map(|seed| random_bases(10_500, seed + 1)).collect(),
+    };
     let inputs: Vec<ModelInput> = windows.iter().map(|w| ModelInput { seq: w, features: [0.0; 6] }).collect();
 
     let oracle_n = 4;

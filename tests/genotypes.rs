@@ -271,3 +271,33 @@ fn personal_on_bcf_equals_personal_on_its_vcf() {
     // the cells differ from the reference where alleles were applied (not all NA or equal)
     assert!(text.0.lines().nth(1).unwrap().split('\t').filter(|v| *v != "NA" && *v != ".").count() > 8, "{}", text.0);
 }
+
+/// `--summary`: per TSS, the records in its window, those a chosen haplotype carries and
+/// that change it, the distinct windows, and the samples left NA and why.
+#[test]
+fn the_per_gene_summary_counts_what_each_window_held() {
+    let c = Case::new();
+    let seq = genome(&c);
+    let records = [
+        snv(&seq, 15_101, "0|1", "1|0"),
+        snv(&seq, 15_201, "0|0", "0|0"),
+        snv(&seq, 15_301, "1/0", "0|0"),
+        snv(&seq, 15_401, "0|1", "0|0"),
+    ];
+    let rows = |policy: &str| {
+        let ran = personal(&c, &cohort(&records), &["--summary", "sum.tsv", "--unphased", policy]);
+        c.ok(&ran);
+        let text = std::fs::read_to_string(c.p("sum.tsv")).unwrap();
+        assert!(text.lines().any(|l| l.starts_with("##variants_used:")), "{text}");
+        tsv_rows(&text)
+    };
+    let skip = rows("skip");
+    assert_eq!(skip[0], ["gene_id", "gene_name", "chrom", "tss", "strand", "variants_in_window", "variants_used", "distinct_windows", "samples_na_unphased", "samples_na_long_deletion"]);
+    // S1 has an unphased het and a second het: NA; only S2's allele at 15,101 is used
+    assert_eq!(skip[1], ["A", "AA", "chr1", "15001", "+", "4", "1", "2", "1", "0"]);
+    assert_eq!(skip[2][0], "B");
+    assert_eq!(&skip[2][5..], ["4", "1", "2", "1", "0"]);
+    // as listed, S1 counts: its three alleles are used; its haplotypes 15,101+15,401 and 15,301
+    let listed = rows("as-listed");
+    assert_eq!(&listed[1][5..], ["4", "3", "4", "0", "0"]);
+}

@@ -58,8 +58,11 @@ pub struct LocalEval<'m> {
     /// The ids whose values `pool1` and `conv2` hold now, per bin and row.
     pool1_ids: Vec<u32>,
     conv2_ids: Vec<u32>,
-    /// The group's first window: its codes, bin ids and row ids.
-    reference: Option<(Vec<u8>, Vec<u32>, Vec<u32>)>,
+    /// The group's first window: its bases, codes, bin ids and row ids.
+    reference: Option<(Vec<u8>, Vec<u8>, Vec<u32>, Vec<u32>)>,
+    /// Per bin: its codes may differ from the reference's; bins before each whose id differs.
+    differs: Vec<bool>,
+    other_before: Vec<u32>,
     dense_in: Vec<f32>,
     pub stats: LocalStats,
 }
@@ -80,6 +83,8 @@ impl<'m> LocalEval<'m> {
             pool1_ids: vec![STALE; L1],
             conv2_ids: vec![STALE; L1],
             reference: None,
+            differs: vec![false; L1],
+            other_before: vec![0; L1 + 1],
             dense_in: vec![0.0; DENSE_IN],
             stats: LocalStats::default(),
         }
@@ -100,17 +105,43 @@ impl<'m> LocalEval<'m> {
     pub fn predict(&mut self, seq: &[u8], features: &[f32; N_FEATURES]) -> f32 {
         assert_eq!(seq.len(), SEQ_LEN, "window must be {SEQ_LEN} bp");
         self.stats.windows += 1;
-        for (c, &b) in self.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN].iter_mut().zip(seq) {
-            *c = base_code(b);
-        }
-        // pooled conv1 bins: the reference's where the codes are, else reuse or compute once
+        // the codes: converted whole for the group's first window; for the others, the
+        // reference's codes patched where the bases differ, found 8 bases at a time. A bin
+        // none of whose bases differ takes the reference's id.
         let reference = self.reference.take();
+        match &reference {
+            None => {
+                for (c, &b) in self.codes[CODE_PAD_LEFT..CODE_PAD_LEFT + SEQ_LEN].iter_mut().zip(seq) {
+                    *c = base_code(b);
+                }
+            }
+            Some((ref_seq, ref_codes, _, _)) => {
+                self.codes.copy_from_slice(ref_codes);
+                self.differs.fill(false);
+                let patch = |from: usize, to: usize, codes: &mut [u8], differs: &mut [bool]| {
+                    for i in from..to {
+                        codes[CODE_PAD_LEFT + i] = base_code(seq[i]);
+                    }
+                    let (first, last) = ((CODE_PAD_LEFT + from).saturating_sub(BIN_SPAN - 1) / POOL1, ((CODE_PAD_LEFT + to - 1) / POOL1).min(L1 - 1));
+                    differs[first..=last].fill(true);
+                };
+                let words = seq.chunks_exact(8).zip(ref_seq.chunks_exact(8));
+                for (w, (a, b)) in words.enumerate() {
+                    if u64::from_ne_bytes(a.try_into().expect("8")) != u64::from_ne_bytes(b.try_into().expect("8")) {
+                        patch(8 * w, 8 * w + 8, &mut self.codes, &mut self.differs);
+                    }
+                }
+                let tail = SEQ_LEN - SEQ_LEN % 8;
+                if seq[tail..] != ref_seq[tail..] {
+                    patch(tail, SEQ_LEN, &mut self.codes, &mut self.differs);
+                }
+            }
+        }
         for bin in 0..L1 {
-            let span = bin * POOL1..bin * POOL1 + BIN_SPAN;
             let id = match &reference {
-                Some((codes, bins, _)) if codes[span.clone()] == self.codes[span.clone()] => bins[bin],
+                Some((_, _, bins, _)) if !self.differs[bin] => bins[bin],
                 _ => {
-                    let key: [u8; BIN_SPAN] = self.codes[span].try_into().expect("span inside the codes");
+                    let key: [u8; BIN_SPAN] = self.codes[bin * POOL1..bin * POOL1 + BIN_SPAN].try_into().expect("span inside the codes");
                     let next = self.bin_ids.len() as u32;
                     let id = *self.bin_ids.entry(key).or_insert(next);
                     if id == next {
@@ -124,14 +155,20 @@ impl<'m> LocalEval<'m> {
             };
             self.window_bins[bin] = id;
         }
+        // bins whose id is not the reference's, counted up to each bin (rows test a range)
+        if let Some((_, _, bins, _)) = &reference {
+            for bin in 0..L1 {
+                self.other_before[bin + 1] = self.other_before[bin] + u32::from(self.window_bins[bin] != bins[bin]);
+            }
+        }
         // conv2 rows: keyed by their 9 bins (the reference's row where they are the
         // reference's bins); the new ones computed in runs on this window's map
         let mut run: Option<usize> = None;
         for j in 0..=L1 {
             let id = (j < L1).then(|| {
                 let (lo, hi) = (j.saturating_sub(PAD2), (j + PAD2 + 1).min(L1));
-                if let Some((_, bins, rows)) = &reference {
-                    if bins[lo..hi] == self.window_bins[lo..hi] {
+                if let Some((_, _, _, rows)) = &reference {
+                    if self.other_before[hi] == self.other_before[lo] {
                         return (rows[j], false);
                     }
                 }
@@ -165,7 +202,7 @@ impl<'m> LocalEval<'m> {
                 self.conv2_ids[j] = id;
             }
         }
-        self.reference = Some(reference.unwrap_or_else(|| (self.codes.clone(), self.window_bins.clone(), self.window_rows.clone())));
+        self.reference = Some(reference.unwrap_or_else(|| (seq.to_vec(), self.codes.clone(), self.window_bins.clone(), self.window_rows.clone())));
         pool2(&self.conv2, &mut self.dense_in[..FLAT]);
         self.dense_in[FLAT..].copy_from_slice(features);
         dense_head(self.model.weights(), &self.dense_in)

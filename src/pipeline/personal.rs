@@ -530,8 +530,10 @@ impl Personal<'_> {
         }
         let mut used = vec![false; near.len()];
         for (key, _) in key_ids.iter().filter(|(_, &id)| keys[id].0 != BEYOND) {
+            // a key keeps a base of margin on each side; count only what is read
+            let reach: i64 = edits_of(&edits, key).iter().map(|e| e.shift().abs()).sum();
             for &(i, _) in key {
-                used[i as usize] = true;
+                used[i as usize] |= near[i as usize].overlaps(ws - reach, we + reach);
             }
         }
         stats.used = used.iter().filter(|&&u| u).count() as u32;
