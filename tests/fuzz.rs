@@ -235,6 +235,30 @@ fn drain_vcf(path: &Path) -> anyhow::Result<usize> {
     Ok(n)
 }
 
+/// Every record read for its genotypes (personal's path: a BCF's GT arrays undecoded, then
+/// every sample's call decoded); returns the records read.
+fn drain_genotypes(path: &Path) -> anyhow::Result<usize> {
+    use xpresso::personal::genotype::{visit_bcf_calls, visit_calls, Columns};
+    use xpresso::variants::reader::Genotypes;
+    let mut reader = VariantReader::open(path)?;
+    reader.genotypes_only();
+    let columns = Columns::new(&(0..reader.header.sample_names().len()).collect::<Vec<_>>());
+    let mut n = 0;
+    while let Some(r) = reader.next_record()? {
+        let mut calls = 0;
+        let count = |_, _| calls += 1;
+        let decoded = match &r.genotypes {
+            Genotypes::Text if !columns.is_empty() => visit_calls(&r.line, &columns, r.alts.len(), true, count),
+            Genotypes::Bcf(Some(gt)) => visit_bcf_calls(gt, &columns, r.alts.len(), true, count),
+            _ => Ok(()),
+        };
+        // personal names the record and file (`Sites::parse`)
+        decoded.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 #[test]
 fn text_parsers_survive_mutation() {
     let n = cases();
@@ -249,6 +273,7 @@ fn text_parsers_survive_mutation() {
     fuzz_library("a.bed", &seed_bed(), n, |p| names_file(p, BedTssReader::open(p).and_then(|it| it.collect::<anyhow::Result<Vec<_>>>())));
     fuzz_library("f.tsv", &seed_features(), n, |p| names_file(p, FeatureTable::load(p)));
     fuzz_library("v.vcf", &seed_vcf(), n, |p| names_file(p, drain_vcf(p)));
+    fuzz_library("g.vcf", &seed_vcf(), n, |p| names_file(p, drain_genotypes(p)));
 }
 
 #[test]
@@ -256,6 +281,7 @@ fn binary_parsers_survive_mutation() {
     let n = cases();
     if let Some(bcf) = seed_bcf() {
         fuzz_library("v.bcf", &bcf, n, |p| names_file(p, drain_vcf(p)));
+        fuzz_library("g.bcf", &bcf, n, |p| names_file(p, drain_genotypes(p)));
     } else {
         eprintln!("skipped BCF: no shared data at {}", shared().display());
     }

@@ -40,6 +40,9 @@ pub struct LocalStats {
     pub rows: u64,
 }
 
+/// A group's first window: its bases, codes, bin ids and row ids.
+type Reference = (Vec<u8>, Vec<u8>, Vec<u32>, Vec<u32>);
+
 /// Evaluates windows against a store of the pieces computed so far.
 pub struct LocalEval<'m> {
     model: &'m NativeModel,
@@ -59,7 +62,7 @@ pub struct LocalEval<'m> {
     pool1_ids: Vec<u32>,
     conv2_ids: Vec<u32>,
     /// The group's first window: its bases, codes, bin ids and row ids.
-    reference: Option<(Vec<u8>, Vec<u8>, Vec<u32>, Vec<u32>)>,
+    reference: Option<Reference>,
     /// Per bin: its codes may differ from the reference's; bins before each whose id differs.
     differs: Vec<bool>,
     other_before: Vec<u32>,
@@ -157,8 +160,8 @@ impl<'m> LocalEval<'m> {
         }
         // bins whose id is not the reference's, counted up to each bin (rows test a range)
         if let Some((_, _, bins, _)) = &reference {
-            for bin in 0..L1 {
-                self.other_before[bin + 1] = self.other_before[bin] + u32::from(self.window_bins[bin] != bins[bin]);
+            for (bin, (&id, &reference_id)) in self.window_bins.iter().zip(bins).enumerate() {
+                self.other_before[bin + 1] = self.other_before[bin] + u32::from(id != reference_id);
             }
         }
         // conv2 rows: keyed by their 9 bins (the reference's row where they are the

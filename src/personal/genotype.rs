@@ -444,7 +444,7 @@ mod tests {
             let (mut all, mut skipped) = (SiteCalls::default(), SiteCalls::default());
             visit_bcf_calls(&gt, &columns, 1, false, |slot, c| all.push(slot, c)).unwrap();
             visit_bcf_calls(&gt, &columns, 1, true, |slot, c| skipped.push(slot, c)).unwrap();
-            let mut sorted = |s: &mut SiteCalls| {
+            let sorted = |s: &mut SiteCalls| {
                 s.odd_ploidy.sort_unstable();
                 s.hets.sort_unstable();
                 s.carriers.sort_unstable();

@@ -46,7 +46,11 @@ impl Prefetch {
                 }
             };
             // a closed channel: the reader of the records has stopped (it failed)
-            if (!batch.is_empty() && tx.send(Ok(Some(batch))).is_err()) || (end && tx.send(Ok(None)).is_err()) || end {
+            if !batch.is_empty() && tx.send(Ok(Some(batch))).is_err() {
+                return;
+            }
+            if end {
+                let _ = tx.send(Ok(None));
                 return;
             }
         })?;
