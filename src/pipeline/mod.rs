@@ -96,14 +96,16 @@ where
 /// window goes through `model::local::LocalEval`, which computes each distinct conv1 bin and
 /// conv2 row of a group once (exact: bit for bit the full forward pass). `starts_group`
 /// says which job begins a new group (the pieces of the last are forgotten). Windows are cut
-/// on a second thread, batches ahead, while this one evaluates and calls the sink. Returns
-/// the windows and what the groups shared.
+/// on one thread; whole groups are dealt round-robin to one evaluator per thread of the pool
+/// (`-t`), each with its own store, in batches of at most `batch_size` windows through
+/// bounded channels; the sink is called on this thread in input order, so the output does
+/// not depend on the thread count. Returns the windows and what the groups shared.
 pub fn predict_local_stream<T, I, F>(
     jobs: I,
     model: &crate::model::NativeModel,
     batch_size: usize,
     progress: &Progress,
-    starts_group: impl Fn(&T) -> bool,
+    starts_group: impl Fn(&T) -> bool + Sync,
     mut sink: F,
 ) -> Result<crate::model::local::LocalStats>
 where
@@ -112,24 +114,92 @@ where
     F: FnMut(T, f32) -> Result<()>,
 {
     let batch_size = batch_size.max(1);
+    let evaluators = rayon::current_num_threads().max(1);
+    let starts_group = &starts_group;
     std::thread::scope(|scope| {
-        let (job_tx, job_rx) = sync_channel::<Result<Vec<Job<T>>>>(2);
-        scope.spawn(move || gather_batches(jobs, batch_size, job_tx));
-        let mut eval = crate::model::local::LocalEval::new(model);
-        for batch in job_rx {
-            let batch = batch?;
-            let n = batch.len() as u64;
-            for job in batch {
-                if starts_group(&job.meta) {
-                    eval.reset();
+        // per evaluator: (sequence number, batch) in; (sequence number, results) out
+        let (done_tx, done_rx) = sync_channel::<(u64, Vec<(T, f32)>)>(2 * evaluators);
+        let mut inboxes = Vec::new();
+        let mut workers = Vec::new();
+        for _ in 0..evaluators {
+            let (tx, rx) = sync_channel::<(u64, Vec<Job<T>>)>(2);
+            inboxes.push(tx);
+            let done_tx = done_tx.clone();
+            workers.push(scope.spawn(move || {
+                let mut eval = crate::model::local::LocalEval::new(model);
+                for (seq, batch) in rx {
+                    let mut out = Vec::with_capacity(batch.len());
+                    for job in batch {
+                        if starts_group(&job.meta) {
+                            eval.reset();
+                        }
+                        let p = eval.predict(&job.window, &job.features);
+                        out.push((job.meta, p));
+                    }
+                    if done_tx.send((seq, out)).is_err() {
+                        break; // the sink failed
+                    }
                 }
-                let p = eval.predict(&job.window, &job.features);
-                sink(job.meta, p)?;
+                eval.stats
+            }));
+        }
+        drop(done_tx);
+        let producer = scope.spawn(move || -> Result<()> {
+            let (mut seq, mut group, mut batch) = (0u64, 0usize, Vec::with_capacity(batch_size));
+            let send = |seq: &mut u64, to: usize, batch: &mut Vec<Job<T>>| {
+                let full = std::mem::replace(batch, Vec::with_capacity(batch_size));
+                let sent = inboxes[to].send((*seq, full)).is_ok();
+                *seq += 1;
+                sent
+            };
+            for job in jobs {
+                let job = job?;
+                if starts_group(&job.meta) && !batch.is_empty() {
+                    if !send(&mut seq, group % evaluators, &mut batch) {
+                        return Ok(());
+                    }
+                    group += 1;
+                }
+                batch.push(job);
+                if batch.len() >= batch_size && !send(&mut seq, group % evaluators, &mut batch) {
+                    return Ok(());
+                }
             }
-            progress.inc(n);
+            if !batch.is_empty() {
+                send(&mut seq, group % evaluators, &mut batch);
+            }
+            Ok(())
+        });
+        // results in input order
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        let sunk = (|| -> Result<()> {
+            for (seq, out) in done_rx.iter() {
+                pending.insert(seq, out);
+                while let Some(out) = pending.remove(&next) {
+                    let n = out.len() as u64;
+                    for (meta, p) in out {
+                        sink(meta, p)?;
+                    }
+                    progress.inc(n);
+                    next += 1;
+                }
+            }
+            Ok(())
+        })();
+        drop(done_rx);
+        let produced = producer.join().expect("the window thread panicked");
+        let mut stats = crate::model::local::LocalStats::default();
+        for w in workers {
+            let s = w.join().expect("an evaluator panicked");
+            stats.windows += s.windows;
+            stats.bins += s.bins;
+            stats.rows += s.rows;
         }
         progress.finish();
-        Ok(eval.stats)
+        produced?;
+        sunk?;
+        Ok(stats)
     })
 }
 
