@@ -303,4 +303,10 @@ fn the_per_gene_summary_counts_what_each_window_held() {
     // as listed, S1 counts: its three alleles are used; its haplotypes 15,101+15,401 and 15,301
     let listed = rows("as-listed");
     assert_eq!(&listed[1][5..], ["4", "3", "4", "0", "0"]);
+    // the summary is an output like the others: never over an input
+    let other = Case::new();
+    let vcf = cohort(&records);
+    let ran = personal(&other, &vcf, &["--summary", "c.vcf"]);
+    other.refused(&ran, 2, &["--summary", "c.vcf"]);
+    assert_eq!(std::fs::read_to_string(other.p("c.vcf")).unwrap(), vcf, "the input is untouched");
 }

@@ -37,11 +37,6 @@ impl Call {
     pub fn het(&self) -> bool {
         self.ploidy == 2 && self.applied(0) != self.applied(1)
     }
-
-    /// A heterozygous call without phase: which haplotype has which allele is unknown.
-    pub fn unphased_het(&self) -> bool {
-        self.het() && !self.phased
-    }
 }
 
 /// The call of a sample with no GT value, or `.`: missing, ploidy unknown.
@@ -328,12 +323,28 @@ impl SiteCalls {
 mod tests {
     use super::*;
 
+    impl Call {
+        fn het_unphased(&self) -> bool {
+            self.het() && !self.phased
+        }
+    }
+
+    /// A seeded xorshift: `rnd(n)` is uniform-ish in `0..n`.
+    fn xorshift(mut x: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        }
+    }
+
     #[test]
     fn parses_phase_ploidy_and_missing() {
         assert_eq!(parse_gt("0|1", 1).unwrap(), Call { alleles: [0, 1], ploidy: 2, phased: true });
         assert_eq!(parse_gt("1/0", 1).unwrap(), Call { alleles: [1, 0], ploidy: 2, phased: false });
-        assert!(parse_gt("1/0", 1).unwrap().unphased_het());
-        assert!(!parse_gt("1/1", 1).unwrap().unphased_het());
+        assert!(parse_gt("1/0", 1).unwrap().het_unphased());
+        assert!(!parse_gt("1/1", 1).unwrap().het_unphased());
         assert_eq!(parse_gt("./.", 1).unwrap().alleles, [MISSING, MISSING]);
         assert_eq!(parse_gt("2", 2).unwrap(), Call { alleles: [2, 0], ploidy: 1, phased: true });
         assert!(parse_gt("0/2", 1).is_err());
@@ -351,8 +362,8 @@ mod tests {
         assert_eq!(parse_gt(".", 1).unwrap(), NO_CALL);
         assert_eq!(parse_gt("./.", 1).unwrap().ploidy, 2);
         // phase: a het is one whose haplotypes differ once missing is read as REF
-        assert!(parse_gt("0|1", 1).unwrap().het() && !parse_gt("0|1", 1).unwrap().unphased_het());
-        assert!(parse_gt("./1", 1).unwrap().unphased_het());
+        assert!(parse_gt("0|1", 1).unwrap().het() && !parse_gt("0|1", 1).unwrap().het_unphased());
+        assert!(parse_gt("./1", 1).unwrap().het_unphased());
         assert!(!parse_gt("./0", 1).unwrap().het());
     }
 
@@ -375,13 +386,7 @@ mod tests {
     /// any FORMAT position, fields cut short, any column choice and order).
     #[test]
     fn the_byte_walk_equals_splitting() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rnd = xorshift(0x2545_f491_4f6c_dd1du64);
         let gts = ["0|1", "1/0", ".", "./.", "1", "2|0", "0|0", "0/0", "0|0", "0/0"];
         for round in 0..1000 {
             let n = 1 + rnd(12) as usize;
@@ -419,13 +424,7 @@ mod tests {
     /// rule, for one-byte diploid arrays with any mix of REF/REF, hets, haploid and missing.
     #[test]
     fn bcf_fast_paths_equal_the_general_rule() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rnd = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rnd = xorshift(0x9e37_79b9_7f4a_7c15u64);
         // (allele + 1) << 1 | phased; 0 `.`, 0x81 vector end
         let values: [[u8; 2]; 9] = [[2, 3], [2, 2], [2, 3], [2, 2], [2, 5], [4, 3], [4, 0x81], [0, 0], [0, 0x81]];
         for round in 0..400 {
