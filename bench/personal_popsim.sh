@@ -6,6 +6,7 @@
 # and for the BCF. XPRESSO_BEFORE=BIN adds another build's rows (before/after in one run).
 # Needs stdpopsim + msprime (target/popsim-venv: python3 -m venv target/popsim-venv &&
 # target/popsim-venv/bin/pip install stdpopsim msprime), bcftools, bgzip, tabix.
+# Every row is the best of 3 runs (MEASURE_RUNS).
 # Usage: bench/personal_popsim.sh [INDIVIDUALS]   (default 2504)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ if [ ! -s "$work/cohort.vcf.gz.tbi" ]; then
 fi
 genome="$shared/data/genome/chr2_1-2333275.fa.gz"
 source bench/measure.sh
+export MEASURE_RUNS=${MEASURE_RUNS:-3}
 row() { # label, binary, vcf
   read -r wall rss < <(measure "$2" personal -t 2 -g "$genome" --gtf "$work/genes.gtf" --vcf "$3" -o "$work/matrix.tsv" 2> "$work/run.log")
   local line; line=$(grep -o '[0-9]* TSSs x [0-9]* samples.*' "$work/run.log" | head -1)

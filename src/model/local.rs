@@ -67,6 +67,8 @@ pub struct LocalEval<'m> {
     differs: Vec<bool>,
     other_before: Vec<u32>,
     dense_in: Vec<f32>,
+    /// Per pool2 cell: one of its conv2 rows changed since `dense_in` was pooled.
+    dirty: Vec<bool>,
     pub stats: LocalStats,
 }
 
@@ -89,6 +91,7 @@ impl<'m> LocalEval<'m> {
             differs: vec![false; L1],
             other_before: vec![0; L1 + 1],
             dense_in: vec![0.0; DENSE_IN],
+            dirty: vec![true; L2],
             stats: LocalStats::default(),
         }
     }
@@ -203,10 +206,15 @@ impl<'m> LocalEval<'m> {
             if self.conv2_ids[j] != id {
                 self.conv2[j * C2..][..C2].copy_from_slice(&self.rows[id as usize * C2..][..C2]);
                 self.conv2_ids[j] = id;
+                self.dirty[j / POOL2] = true;
             }
         }
         self.reference = Some(reference.unwrap_or_else(|| (seq.to_vec(), self.codes.clone(), self.window_bins.clone(), self.window_rows.clone())));
-        pool2(&self.conv2, &mut self.dense_in[..FLAT]);
+        // pool2 again only where a row changed (a max: the same value whatever else was pooled)
+        for (cell, dirty) in self.dirty.iter_mut().enumerate().filter(|(_, d)| **d) {
+            pool2(&self.conv2[cell * POOL2 * C2..][..POOL2 * C2], &mut self.dense_in[cell * C2..][..C2]);
+            *dirty = false;
+        }
         self.dense_in[FLAT..].copy_from_slice(features);
         dense_head(self.model.weights(), &self.dense_in)
     }
@@ -232,6 +240,7 @@ impl<'m> LocalEval<'m> {
             debug_assert_eq!(id * C2, self.rows.len(), "new rows get ids in order");
             self.rows.extend_from_slice(&self.conv2[j * C2..][..C2]);
             self.conv2_ids[j] = id as u32;
+            self.dirty[j / POOL2] = true;
             self.stats.rows += 1;
         }
     }

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 
@@ -58,7 +59,8 @@ pub struct Sites {
     pass_only: bool,
     ref_mismatch: RefMismatch,
     peeked: Option<(ContigId, VariantRecord)>,
-    buffer: VecDeque<Site>,
+    /// Shared with the plans of the TSSs in flight (planned on other threads).
+    buffer: VecDeque<Arc<Site>>,
     last: Option<(ContigId, u64)>,
     done: bool,
     scratch: Vec<u8>,
@@ -84,7 +86,7 @@ impl Sites {
     /// The buffered sites (in order) after reading every record that starts before `hi` on
     /// `contig` and dropping those wholly before `lo` (0-based, half-open). Calls must come
     /// with `(contig, lo)` non-decreasing.
-    pub fn around(&mut self, genome: &mut Genome, contig: ContigId, lo: i64, hi: i64) -> Result<&[Site]> {
+    pub fn around(&mut self, genome: &mut Genome, contig: ContigId, lo: i64, hi: i64) -> Result<&[Arc<Site>]> {
         while let Some(front) = self.buffer.front() {
             if front.contig < contig || (front.contig == contig && (front.end as i64) <= lo) {
                 self.buffer.pop_front();
@@ -108,7 +110,7 @@ impl Sites {
                 continue; // near no window
             }
             if let Some(site) = self.parse(genome, c, record)? {
-                self.buffer.push_back(site);
+                self.buffer.push_back(Arc::new(site));
             }
         }
         Ok(self.buffer.make_contiguous())

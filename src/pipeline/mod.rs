@@ -92,81 +92,54 @@ where
     })
 }
 
-/// `predict_stream` for groups of windows that differ locally (one TSS's haplotypes): each
-/// window goes through `model::local::LocalEval`, which computes each distinct conv1 bin and
-/// conv2 row of a group once (exact: bit for bit the full forward pass). `starts_group`
-/// says which job begins a new group (the pieces of the last are forgotten). Windows are cut
-/// on one thread; whole groups are dealt round-robin to one evaluator per thread of the pool
-/// (`-t`), each with its own store, in batches of at most `batch_size` windows through
-/// bounded channels; the sink is called on this thread in input order, so the output does
-/// not depend on the thread count. Returns the windows and what the groups shared.
-pub fn predict_local_stream<T, I, F>(
-    jobs: I,
-    model: &crate::model::NativeModel,
-    batch_size: usize,
-    progress: &Progress,
-    starts_group: impl Fn(&T) -> bool + Sync,
-    mut sink: F,
-) -> Result<crate::model::local::LocalStats>
+/// Runs `work` on every task of `tasks` on `threads` worker threads, each with its own
+/// state from `init`, and hands the results to `sink` in input order (output identical for
+/// any thread count). Tasks are read on one more thread and taken by whichever worker is
+/// free; at most `threads + 2` are read but not yet sunk, so memory is bounded by that many
+/// tasks and results (a TSS's sites stay alive while a task holds them). Stops at the first
+/// error from the tasks, the work or the sink. Returns the workers' final states.
+pub fn ordered_map<T, R, S, I>(tasks: I, threads: usize, init: impl Fn() -> S + Sync, work: impl Fn(&mut S, T) -> Result<R> + Sync, mut sink: impl FnMut(R) -> Result<()>) -> Result<Vec<S>>
 where
     T: Send,
-    I: Iterator<Item = Result<Job<T>>> + Send,
-    F: FnMut(T, f32) -> Result<()>,
+    R: Send,
+    S: Send,
+    I: Iterator<Item = Result<T>> + Send,
 {
-    let batch_size = batch_size.max(1);
-    let evaluators = rayon::current_num_threads().max(1);
-    let starts_group = &starts_group;
+    let threads = threads.max(1);
+    let in_flight = threads + 2;
+    let (init, work) = (&init, &work);
     std::thread::scope(|scope| {
-        // per evaluator: (sequence number, batch) in; (sequence number, results) out
-        let (done_tx, done_rx) = sync_channel::<(u64, Vec<(T, f32)>)>(2 * evaluators);
-        let mut inboxes = Vec::new();
-        let mut workers = Vec::new();
-        for _ in 0..evaluators {
-            let (tx, rx) = sync_channel::<(u64, Vec<Job<T>>)>(2);
-            inboxes.push(tx);
-            let done_tx = done_tx.clone();
-            workers.push(scope.spawn(move || {
-                let mut eval = crate::model::local::LocalEval::new(model);
-                for (seq, batch) in rx {
-                    let mut out = Vec::with_capacity(batch.len());
-                    for job in batch {
-                        if starts_group(&job.meta) {
-                            eval.reset();
-                        }
-                        let p = eval.predict(&job.window, &job.features);
-                        out.push((job.meta, p));
-                    }
-                    if done_tx.send((seq, out)).is_err() {
-                        break; // the sink failed
-                    }
-                }
-                eval.stats
-            }));
+        let (task_tx, task_rx) = sync_channel::<(u64, T)>(1);
+        // shared by the workers: gone with the last of them, so the producer never waits on it
+        let task_rx = std::sync::Arc::new(std::sync::Mutex::new(task_rx));
+        let (done_tx, done_rx) = sync_channel::<(u64, Result<R>)>(in_flight);
+        // one token per task read and not yet sunk
+        let (token_tx, token_rx) = sync_channel::<()>(in_flight);
+        for _ in 0..in_flight {
+            token_tx.send(()).expect("the tokens fit");
         }
-        drop(done_tx);
-        let producer = scope.spawn(move || -> Result<()> {
-            let (mut seq, mut group, mut batch) = (0u64, 0usize, Vec::with_capacity(batch_size));
-            let send = |seq: &mut u64, to: usize, batch: &mut Vec<Job<T>>| {
-                let full = std::mem::replace(batch, Vec::with_capacity(batch_size));
-                let sent = inboxes[to].send((*seq, full)).is_ok();
-                *seq += 1;
-                sent
-            };
-            for job in jobs {
-                let job = job?;
-                if starts_group(&job.meta) && !batch.is_empty() {
-                    if !send(&mut seq, group % evaluators, &mut batch) {
-                        return Ok(());
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (done_tx, task_rx) = (done_tx.clone(), task_rx.clone());
+                scope.spawn(move || {
+                    let mut state = init();
+                    loop {
+                        let next = task_rx.lock().expect("a worker panicked").recv();
+                        let Ok((seq, task)) = next else { break };
+                        if done_tx.send((seq, work(&mut state, task))).is_err() {
+                            break; // the sink failed
+                        }
                     }
-                    group += 1;
+                    state
+                })
+            })
+            .collect();
+        drop((done_tx, task_rx));
+        let producer = scope.spawn(move || -> Result<()> {
+            for (seq, task) in tasks.enumerate() {
+                if token_rx.recv().is_err() || task_tx.send((seq as u64, task?)).is_err() {
+                    return Ok(()); // the sink failed
                 }
-                batch.push(job);
-                if batch.len() >= batch_size && !send(&mut seq, group % evaluators, &mut batch) {
-                    return Ok(());
-                }
-            }
-            if !batch.is_empty() {
-                send(&mut seq, group % evaluators, &mut batch);
             }
             Ok(())
         });
@@ -177,29 +150,19 @@ where
             for (seq, out) in done_rx.iter() {
                 pending.insert(seq, out);
                 while let Some(out) = pending.remove(&next) {
-                    let n = out.len() as u64;
-                    for (meta, p) in out {
-                        sink(meta, p)?;
-                    }
-                    progress.inc(n);
+                    sink(out?)?;
+                    let _ = token_tx.send(());
                     next += 1;
                 }
             }
             Ok(())
         })();
-        drop(done_rx);
-        let produced = producer.join().expect("the window thread panicked");
-        let mut stats = crate::model::local::LocalStats::default();
-        for w in workers {
-            let s = w.join().expect("an evaluator panicked");
-            stats.windows += s.windows;
-            stats.bins += s.bins;
-            stats.rows += s.rows;
-        }
-        progress.finish();
+        drop((done_rx, token_tx));
+        let produced = producer.join().expect("the task thread panicked");
+        let states = workers.into_iter().map(|w| w.join().expect("a worker panicked")).collect();
         produced?;
         sunk?;
-        Ok(stats)
+        Ok(states)
     })
 }
 
@@ -222,6 +185,50 @@ where
         }
         if batch.is_empty() || tx.send(Ok(batch)).is_err() {
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordered_map;
+
+    /// Results come in input order whatever the threads finish first; every state is returned.
+    #[test]
+    fn ordered_map_keeps_input_order() {
+        let tasks = (0..200u64).map(Ok);
+        let mut seen = Vec::new();
+        let work = |done: &mut u64, t: u64| {
+            std::thread::sleep(std::time::Duration::from_micros((t * 7919) % 300));
+            *done += 1;
+            Ok(t * t)
+        };
+        let states = ordered_map(tasks, 3, || 0u64, work, |r| {
+            seen.push(r);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, (0..200u64).map(|t| t * t).collect::<Vec<_>>());
+        assert_eq!(states.len(), 3);
+        assert_eq!(states.iter().sum::<u64>(), 200);
+    }
+
+    /// The first error (from the tasks, the work or the sink) ends the run and is returned;
+    /// nothing after it is sunk.
+    #[test]
+    fn ordered_map_stops_at_the_first_error() {
+        for failing in ["task", "work", "sink"] {
+            let tasks = (0..1000u64).map(|t| if failing == "task" && t == 50 { Err(anyhow::anyhow!("task 50")) } else { Ok(t) });
+            let work = |_: &mut (), t: u64| if failing == "work" && t == 50 { Err(anyhow::anyhow!("work 50")) } else { Ok(t) };
+            let mut sunk = 0u64;
+            let err = ordered_map(tasks, 2, || (), work, |t| {
+                anyhow::ensure!(!(failing == "sink" && t == 50), "sink 50");
+                sunk += 1;
+                Ok(())
+            })
+            .unwrap_err();
+            assert_eq!(err.to_string(), format!("{failing} 50"));
+            assert_eq!(sunk, 50, "{failing}: only what came before the error is sunk");
         }
     }
 }

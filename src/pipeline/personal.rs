@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use super::{predict_local_stream, predict_stream, Job, Progress};
+use super::{ordered_map, predict_stream, Job, Progress};
 use crate::annotation::Strand;
 use crate::genome::Genome;
 use crate::input::InputError;
@@ -23,7 +23,7 @@ use crate::personal::genotype::Allele;
 use crate::personal::sites::{Site, SiteCounts, Sites};
 use crate::personal::transpose::Transposer;
 use crate::variants::allele::Edit;
-use crate::variants::alt_window::{haplotype_span, haplotype_window, substituted_window};
+use crate::variants::alt_window::{haplotype_span, haplotype_window_in, substituted_window};
 use crate::variants::tss_index::TssEntry;
 use crate::window;
 
@@ -154,9 +154,9 @@ impl PersonalSummary {
 }
 
 /// One TSS: which distinct window each sample haplotype has, and what each carries. The
-/// windows themselves are not kept: each distinct one is rebuilt from its key when its batch
-/// is cut, so memory per TSS is its keys (a few bytes per applied allele), not 10.5 kB per
-/// distinct window.
+/// windows themselves are not kept: each distinct one is rebuilt from its key when it is
+/// evaluated, so memory per TSS is its keys (a few bytes per applied allele) and the genome
+/// bases around it, not 10.5 kB per distinct window.
 struct Plan {
     entry: TssEntry,
     /// Per sample: its haplotypes' keys (`None`: NA). Empty: no haplotype.
@@ -164,12 +164,26 @@ struct Plan {
     /// Per key: the distinct window it gives, and its alleles in the window (`pos:ref>alt;...`,
     /// only when the long table is written).
     keys: Vec<(usize, String)>,
-    /// Per distinct window: the alleles that build it, as (site, allele) of `edits`; the
+    /// Per distinct window: the alleles that build it, as (site, allele) of `near`; the
     /// first is the reference window.
     reps: Vec<Vec<(u32, Allele)>>,
-    /// The edits of the sites near the window, per site and ALT (`None`: kept as reference).
-    edits: Vec<Vec<Option<Edit>>>,
+    /// The sites near the window (within `MARGIN`), in order.
+    near: Vec<Arc<Site>>,
+    /// The genome's bases of `[window start - MARGIN, window end + MARGIN)`: every window a
+    /// key builds lies inside (keys reaching beyond are NA).
+    local: Vec<u8>,
     stats: TssStats,
+    counts: PlanCounts,
+}
+
+/// What a TSS is planned from: its sites and the genome around it, read in genome order on
+/// one thread, then planned and evaluated on any.
+struct TssInput {
+    entry: TssEntry,
+    contig_name: String,
+    near: Vec<Arc<Site>>,
+    local: Vec<u8>,
+    vcf: Arc<std::path::Path>,
 }
 
 /// One TSS's row of the per-gene summary.
@@ -186,13 +200,13 @@ struct TssStats {
     na_beyond: u32,
 }
 
-/// The edits a key applies, in order: (site, allele) of `edits` (per site, per ALT).
-fn edits_of<'e>(edits: &'e [Vec<Option<Edit>>], key: &[(u32, Allele)]) -> Vec<&'e Edit> {
-    key.iter().map(|&(i, a)| edits[i as usize][a as usize - 1].as_ref().expect("keys hold applied alleles")).collect()
+/// The edits a key applies, in order: (site, allele) of `near`.
+fn edits_of<'e>(near: &'e [Arc<Site>], key: &[(u32, Allele)]) -> Vec<&'e Edit> {
+    key.iter().map(|&(i, a)| near[i as usize].edits[a as usize - 1].as_ref().expect("keys hold applied alleles")).collect()
 }
 
 /// What the plans counted, for the summary.
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct PlanCounts {
     haplotypes: u64,
     unphased_na: u64,
@@ -200,64 +214,119 @@ struct PlanCounts {
     beyond_margin: u64,
 }
 
-/// The jobs of a run: each TSS's plan, then its distinct windows rebuilt one by one.
-struct Jobs<'a, 'g, I> {
-    personal: &'a Personal<'a>,
+impl PlanCounts {
+    fn add(&mut self, o: &PlanCounts) {
+        self.haplotypes += o.haplotypes;
+        self.unphased_na += o.unphased_na;
+        self.overlaps += o.overlaps;
+        self.beyond_margin += o.beyond_margin;
+    }
+}
+
+impl Plan {
+    fn lo(&self) -> i64 {
+        self.entry.span.0 - MARGIN
+    }
+
+    /// The reference window, from `local`.
+    fn reference_window(&self, out: &mut Vec<u8>) {
+        let (ws, we) = self.entry.span;
+        debug_assert_eq!((ws, we), window::span(self.entry.tss.pos, self.entry.tss.strand));
+        out.clear();
+        out.extend_from_slice(&self.local[(ws - self.lo()) as usize..(we - self.lo()) as usize]);
+        if self.entry.tss.strand == Strand::Minus {
+            window::onehot::reverse_complement(out);
+        }
+    }
+
+    /// Distinct window `d` (> 0): substitutions written into `reference` (the reference
+    /// window), indels walked over `local`.
+    fn window(&self, d: usize, reference: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let t = &self.entry.tss;
+        let edits = edits_of(&self.near, &self.reps[d]);
+        if substituted_window(reference, t.pos, t.strand, &edits, out) {
+            if cfg!(debug_assertions) {
+                let mut walked = Vec::new();
+                haplotype_window_in(&self.local, self.lo(), t.pos, t.strand, &edits, &mut walked)?;
+                assert_eq!(&walked, out, "substituted window of {} rep {d}", t.gene_id);
+            }
+            return Ok(());
+        }
+        haplotype_window_in(&self.local, self.lo(), t.pos, t.strand, &edits, out).map(|_| ())
+    }
+}
+
+/// Each TSS's inputs, in order: the sites near it and the genome around it.
+struct Inputs<'g, I> {
     genome: &'g mut Genome,
     sites: Sites,
     entries: I,
+    vcf: Arc<std::path::Path>,
+}
+
+impl<I: Iterator<Item = TssEntry>> Iterator for Inputs<'_, I> {
+    type Item = Result<TssInput>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let entry = self.entries.next()?;
+        let (ws, we) = entry.span;
+        let (lo, hi) = (ws - MARGIN, we + MARGIN);
+        let read = (|| {
+            let near: Vec<Arc<Site>> = self.sites.around(self.genome, entry.contig, lo, hi)?.iter().filter(|s| s.overlaps(lo, hi)).cloned().collect();
+            let mut local = Vec::new();
+            self.genome.fetch_padded(entry.contig, lo, hi, &mut local)?;
+            Ok(TssInput { contig_name: self.genome.contig(entry.contig).name.clone(), entry, near, local, vcf: self.vcf.clone() })
+        })();
+        Some(read)
+    }
+}
+
+/// For backends other than the native one: each TSS planned, then its distinct windows
+/// built one by one as jobs of `predict_stream`.
+struct Jobs<'a, I> {
+    personal: &'a Personal<'a>,
+    inputs: I,
     current: Option<(Arc<Plan>, usize)>,
-    counts: PlanCounts,
     listed: bool,
-    buf: Vec<u8>,
     /// The current TSS's reference window (its first job).
     reference: Vec<u8>,
 }
 
-impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
+impl<I: Iterator<Item = Result<TssInput>>> Iterator for Jobs<'_, I> {
     type Item = Result<Job<(Arc<Plan>, usize, bool, u128)>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some((plan, d)) = self.current.take() {
                 if d < plan.reps.len() {
-                    let e = &plan.entry;
                     let mut window = Vec::with_capacity(SEQ_LEN);
-                    let built = if d == 0 {
-                        let cut = window::cut(self.genome, e.contig, e.tss.pos, e.tss.strand, &mut window);
+                    if d == 0 {
+                        plan.reference_window(&mut window);
                         self.reference.clone_from(&window);
-                        cut
-                    } else {
-                        // substitutions are written into the reference window; indels walk the genome
-                        let edits = edits_of(&plan.edits, &plan.reps[d]);
-                        if substituted_window(&self.reference, e.tss.pos, e.tss.strand, &edits, &mut window) {
-                            if cfg!(debug_assertions) {
-                                let mut walked = Vec::new();
-                                haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits, &mut walked, &mut self.buf).expect("the reference window was read");
-                                assert_eq!(walked, window, "substituted window of {} rep {d}", e.tss.gene_id);
-                            }
-                            Ok(())
-                        } else {
-                            haplotype_window(self.genome, e.contig, e.tss.pos, e.tss.strand, &edits, &mut window, &mut self.buf).map(|_| ())
-                        }
-                    };
-                    if let Err(err) = built {
+                    } else if let Err(err) = plan.window(d, &self.reference, &mut window) {
                         return Some(Err(err));
                     }
                     let last = d + 1 == plan.reps.len();
-                    let features = e.features;
+                    let features = plan.entry.features;
                     let id = digest(&window);
                     self.current = Some((plan.clone(), d + 1));
                     return Some(Ok(Job { meta: (plan, d, last, id), window, features }));
                 }
             }
-            let entry = self.entries.next()?;
-            match self.personal.plan(self.genome, &mut self.sites, entry, &mut self.counts, self.listed) {
+            let planned = self.inputs.next()?.and_then(|input| self.personal.plan(input, self.listed));
+            match planned {
                 Ok(plan) => self.current = Some((Arc::new(plan), 0)),
                 Err(e) => return Some(Err(e)),
             }
         }
     }
+}
+
+/// What a native worker keeps between TSSs.
+struct Worker<'m> {
+    eval: crate::model::local::LocalEval<'m>,
+    reference: Vec<u8>,
+    window: Vec<u8>,
 }
 
 /// The alleles of a haplotype key that can change its window: those whose REF span comes
@@ -268,11 +337,16 @@ impl<I: Iterator<Item = TssEntry>> Iterator for Jobs<'_, '_, I> {
 /// and the whole stretch together. So haplotypes that differ only in far alleles (the
 /// margins' SNVs, most of a cohort's keys) share one window, built once. Kept generous by a
 /// base on each side; identical windows from different keys are still merged by digest.
-fn window_key(key: Vec<(u32, Allele)>, edits: &[Vec<Option<Edit>>], ws: i64, we: i64) -> Vec<(u32, Allele)> {
-    let applied = edits_of(edits, &key);
-    let reach: i64 = applied.iter().map(|e| e.shift().abs()).sum();
+/// The kept alleles are written to `out`.
+fn window_key(key: &[(u32, Allele)], near: &[Arc<Site>], ws: i64, we: i64, out: &mut Vec<(u32, Allele)>) {
+    out.clear();
+    let edit = |&(i, a): &(u32, Allele)| near[i as usize].edits[a as usize - 1].as_ref().expect("keys hold applied alleles");
+    let reach: i64 = key.iter().map(|k| edit(k).shift().abs()).sum();
     let (lo, hi) = (ws - reach - 1, we + reach + 1);
-    key.iter().zip(applied).filter(|(_, e)| (e.start as i64) < hi && (e.start + e.ref_len) as i64 > lo).map(|(k, _)| *k).collect()
+    out.extend(key.iter().filter(|k| {
+        let e = edit(k);
+        (e.start as i64) < hi && (e.start + e.ref_len) as i64 > lo
+    }));
 }
 
 /// A 128-bit digest of a window, to count identical windows of different keys as one
@@ -300,6 +374,7 @@ fn digest(window: &[u8]) -> u128 {
     (u128::from(mix(a ^ v)) << 64) | u128::from(mix(b ^ v.rotate_left(32)))
 }
 
+
 impl Personal<'_> {
     /// Runs `entries` (sorted by contig and window start) against `sites`.
     pub fn run(&self, genome: &mut Genome, entries: Vec<TssEntry>, sites: Sites, outputs: &PersonalOutputs) -> Result<PersonalSummary> {
@@ -318,65 +393,90 @@ impl Personal<'_> {
         }
         let mut summary = PersonalSummary { tsss: entries.len() as u64, ..Default::default() };
         let progress = Progress::new(self.quiet, None, "windows");
-        let vcf = sites.path().to_path_buf();
-        let mut jobs = Jobs {
-            personal: self,
-            genome,
-            sites,
-            entries: entries.into_iter(),
-            current: None,
-            counts: PlanCounts::default(),
-            listed: long.is_some(),
-            buf: Vec::new(),
-            reference: Vec::new(),
-        };
-        let mut values: Vec<f32> = Vec::new();
+        let vcf: Arc<std::path::Path> = sites.path().into();
+        let mut inputs = Inputs { genome, sites, entries: entries.into_iter(), vcf: vcf.clone() };
+        let listed = long.is_some();
         let per_transcript = self.per_transcript;
         let samples = &self.samples;
-        let (mut digests, mut distinct_windows) = (Vec::new(), 0u64);
-        let sink = |(plan, i, last, id): (Arc<Plan>, usize, bool, u128), p| {
-            if i == 0 {
-                values.clear();
-                digests.clear();
+        let (mut counts, mut distinct_windows) = (PlanCounts::default(), 0u64);
+        // one TSS's values (per distinct window) and digests, written out
+        let mut finish = |plan: &Plan, values: &[f32], digests: &[u128]| -> Result<()> {
+            counts.add(&plan.counts);
+            progress.inc(values.len() as u64);
+            // windows that differ by key but not by content count once
+            distinct_windows += digests.iter().collect::<std::collections::HashSet<_>>().len() as u64;
+            let distinct = distinct_used(plan, digests);
+            if let Some(out) = per_tss.as_mut() {
+                write_summary_row(out, plan, per_transcript, distinct)?;
             }
-            values.push(p);
-            digests.push(id);
-            if last {
-                // windows that differ by key but not by content count once
-                distinct_windows += digests.iter().collect::<std::collections::HashSet<_>>().len() as u64;
-                let distinct = distinct_used(&plan, &digests);
-                if let Some(out) = per_tss.as_mut() {
-                    write_summary_row(out, &plan, per_transcript, distinct)?;
-                }
-                match predixcan.as_mut() {
-                    Some(t) => {
-                        let t_ = &plan.entry.tss;
-                        let name = if per_transcript { t_.transcript_id.as_deref().unwrap_or(&t_.gene_id) } else { &t_.gene_id };
-                        t.push(name, plan.haplotypes.iter().map(|haps| sample_mean(&plan, &values, haps)))?;
-                        if let Some(long) = long.as_mut() {
-                            write_long(long, &plan, &values, per_transcript, samples)?;
-                        }
+            match predixcan.as_mut() {
+                Some(t) => {
+                    let t_ = &plan.entry.tss;
+                    let name = if per_transcript { t_.transcript_id.as_deref().unwrap_or(&t_.gene_id) } else { &t_.gene_id };
+                    t.push(name, plan.haplotypes.iter().map(|haps| sample_mean(plan, values, haps)))?;
+                    if let Some(long) = long.as_mut() {
+                        write_long(long, plan, values, per_transcript, samples)?;
                     }
-                    None => write_rows(&mut matrix, long.as_mut(), &plan, &values, distinct, per_transcript, outputs.haplotypes, samples)?,
                 }
+                None => write_rows(&mut matrix, long.as_mut(), plan, values, distinct, per_transcript, outputs.haplotypes, samples)?,
             }
             Ok(())
         };
-        // the native model evaluates a TSS's haplotypes by their distinct local pieces
         if let Some(native) = self.predictor.as_native() {
-            summary.local = Some(predict_local_stream(&mut jobs, native, self.batch_size, &progress, |m: &(Arc<Plan>, usize, bool, u128)| m.1 == 0, sink)?);
+            // the native model evaluates a TSS's haplotypes by their distinct local pieces;
+            // TSSs are planned and evaluated on every thread, read on one more
+            let init = || Worker { eval: crate::model::local::LocalEval::new(native), reference: Vec::with_capacity(SEQ_LEN), window: Vec::with_capacity(SEQ_LEN) };
+            let work = |w: &mut Worker, input: TssInput| -> Result<(Plan, Vec<f32>, Vec<u128>)> {
+                let plan = self.plan(input, listed)?;
+                w.eval.reset();
+                plan.reference_window(&mut w.reference);
+                let (mut values, mut digests) = (Vec::with_capacity(plan.reps.len()), Vec::with_capacity(plan.reps.len()));
+                for d in 0..plan.reps.len() {
+                    let window = match d {
+                        0 => &w.reference,
+                        _ => {
+                            plan.window(d, &w.reference, &mut w.window)?;
+                            &w.window
+                        }
+                    };
+                    values.push(w.eval.predict(window, &plan.entry.features));
+                    digests.push(digest(window));
+                }
+                Ok((plan, values, digests))
+            };
+            let workers = ordered_map(&mut inputs, rayon::current_num_threads(), init, work, |(plan, values, digests)| finish(&plan, &values, &digests))?;
+            let mut local = crate::model::local::LocalStats::default();
+            for w in workers {
+                local.windows += w.eval.stats.windows;
+                local.bins += w.eval.stats.bins;
+                local.rows += w.eval.stats.rows;
+            }
+            summary.local = Some(local);
         } else {
-            predict_stream(&mut jobs, self.predictor, self.batch_size, &progress, sink)?;
+            let jobs = Jobs { personal: self, inputs: &mut inputs, current: None, listed, reference: Vec::new() };
+            let (mut values, mut digests) = (Vec::new(), Vec::new());
+            predict_stream(jobs, self.predictor, self.batch_size, &Progress::new(true, None, "windows"), |(plan, i, last, id): (Arc<Plan>, usize, bool, u128), p| {
+                if i == 0 {
+                    values.clear();
+                    digests.clear();
+                }
+                values.push(p);
+                digests.push(id);
+                if last {
+                    finish(&plan, &values, &digests)?;
+                }
+                Ok(())
+            })?;
         }
-        let c = &jobs.counts;
+        progress.finish();
         summary.samples = samples.len() as u64;
-        summary.sample_haplotypes = c.haplotypes;
-        summary.unphased_missing = c.unphased_na;
-        summary.overlapping_skipped = c.overlaps;
+        summary.sample_haplotypes = counts.haplotypes;
+        summary.unphased_missing = counts.unphased_na;
+        summary.overlapping_skipped = counts.overlaps;
         summary.distinct = distinct_windows;
-        summary.beyond_margin = c.beyond_margin;
-        summary.sites = jobs.sites.counts.clone();
-        crate::variants::contigs::check_some_known(summary.sites.records, &summary.sites.unknown_chroms, &vcf, jobs.genome)?;
+        summary.beyond_margin = counts.beyond_margin;
+        summary.sites = inputs.sites.counts.clone();
+        crate::variants::contigs::check_some_known(summary.sites.records, &summary.sites.unknown_chroms, &vcf, inputs.genome)?;
         if let Some(t) = predixcan {
             t.write(&mut matrix)?;
         }
@@ -391,13 +491,11 @@ impl Personal<'_> {
     }
 
     /// Which distinct window each sample haplotype of one TSS has (the reference first).
-    /// Each new key's window is built once here to find identical windows by digest.
-    fn plan(&self, genome: &mut Genome, sites: &mut Sites, entry: TssEntry, counts: &mut PlanCounts, listed: bool) -> Result<Plan> {
+    fn plan(&self, input: TssInput, listed: bool) -> Result<Plan> {
+        let TssInput { entry, contig_name, near, local, vcf } = input;
         let (ws, we) = entry.span;
         let (lo, hi) = (ws - MARGIN, we + MARGIN);
-        let vcf = sites.path().to_path_buf();
-        let near: Vec<&Site> = sites.around(genome, entry.contig, lo, hi)?.iter().filter(|s| s.overlaps(lo, hi)).collect();
-        let edits: Vec<Vec<Option<Edit>>> = near.iter().map(|s| s.edits.clone()).collect();
+        let mut counts = PlanCounts::default();
         let mut reps: Vec<Vec<(u32, Allele)>> = vec![Vec::new()];
         let mut key_ids: foldhash::HashMap<Vec<(u32, Allele)>, usize> = Default::default();
         key_ids.insert(Vec::new(), 0);
@@ -414,6 +512,17 @@ impl Personal<'_> {
         // every haplotype's applied alleles as (haplotype, site, allele), grouped below: one
         // vector for the TSS instead of one per haplotype
         let (mut applied, mut last_end, mut overlaps) = (Vec::new(), vec![0u64; 2 * n], vec![0u64; 2 * n]);
+        // No key keeps an allele farther from the window than the key's total length change
+        // (`window_key`), so none farther than every site's largest change summed: such a
+        // site's carriers are passed over (most of the margins' sites), unless the next site
+        // starts inside its REF (then it decides which of the two a haplotype applies).
+        let reach: i64 = near.iter().map(|s| s.edits.iter().flatten().map(|e| e.shift().abs()).max().unwrap_or(0)).sum();
+        let (zone_lo, zone_hi) = (ws - reach - 1, we + reach + 1);
+        let far = |i: usize| {
+            let site = &near[i];
+            let outside = site.edits.iter().flatten().all(|e| (e.start as i64) >= zone_hi || ((e.start + e.ref_len) as i64) <= zone_lo);
+            outside && near.get(i + 1).is_none_or(|next| next.pos > site.end)
+        };
         for (i, site) in near.iter().enumerate() {
             for &(s, p) in &site.calls.odd_ploidy {
                 odd_sites[s as usize] += 1;
@@ -424,6 +533,9 @@ impl Personal<'_> {
                     hets[s as usize] += 1;
                     unphased_hets[s as usize] += u32::from(!phased);
                 }
+            }
+            if far(i) {
+                continue;
             }
             for &(k, a) in &site.calls.carriers {
                 if site.edits[a as usize - 1].is_none() {
@@ -456,6 +568,7 @@ impl Personal<'_> {
         let alleles_of = |k: usize| &grouped[starts[k] as usize..starts[k + 1] as usize];
         let mut stats = TssStats { in_window: near.iter().filter(|s| s.overlaps(ws, we)).count() as u32, ..Default::default() };
         let mut haplotypes = Vec::with_capacity(n);
+        let mut key = Vec::new();
         for s in 0..n {
             // the sample's ploidy from the calls that state one (a lone `.` does not)
             let ploidy = match (odd_sites[s] as usize) < near.len() {
@@ -475,7 +588,7 @@ impl Personal<'_> {
                         continue;
                     }
                     Unphased::Error => {
-                        let in_window: Vec<(&&Site, bool)> = near.iter().filter(|site| site.overlaps(ws, we)).filter_map(|site| site.calls.het(s).map(|(_, phased)| (site, phased))).collect();
+                        let in_window: Vec<(&Arc<Site>, bool)> = near.iter().filter(|site| site.overlaps(ws, we)).filter_map(|site| site.calls.het(s).map(|(_, phased)| (site, phased))).collect();
                         let at: Vec<String> = in_window.iter().map(|(x, phased)| format!("{}{}", x.pos, if *phased { "" } else { " (unphased)" })).collect();
                         return Err(InputError::msg(format!(
                             "{}: sample {} has {} heterozygous sites in the window of {} ({}:{}), {unphased} of them unphased: positions {}; phase the VCF, or use --unphased skip|as-listed",
@@ -483,7 +596,7 @@ impl Personal<'_> {
                             self.samples[s],
                             in_window.len(),
                             entry.tss.gene_id,
-                            genome.contig(entry.contig).name,
+                            contig_name,
                             entry.tss.pos + 1,
                             at.join(", ")
                         )));
@@ -495,14 +608,13 @@ impl Personal<'_> {
             for h in 0..ploidy as usize {
                 counts.haplotypes += 1;
                 counts.overlaps += overlaps[2 * s + h];
-                let key: Vec<(u32, Allele)> = alleles_of(2 * s + h).to_vec();
-                let key = if key.is_empty() { key } else { window_key(key, &edits, ws, we) };
+                window_key(alleles_of(2 * s + h), &near, ws, we, &mut key);
                 let found = if key.is_empty() { Some(&0) } else { key_ids.get(key.as_slice()) };
                 let id = match found {
                     Some(&id) => id,
                     None => {
                         let id = keys.len();
-                        let (first, end) = haplotype_span(entry.tss.pos, entry.tss.strand, &edits_of(&edits, &key));
+                        let (first, end) = haplotype_span(entry.tss.pos, entry.tss.strand, &edits_of(&near, &key));
                         let rep = if first < lo || end > hi {
                             counts.beyond_margin += 1;
                             BEYOND
@@ -512,7 +624,7 @@ impl Personal<'_> {
                         };
                         let text = if listed {
                             key.iter()
-                                .map(|&(i, a)| (near[i as usize], a))
+                                .map(|&(i, a)| (&near[i as usize], a))
                                 .filter(|(site, _)| site.overlaps(ws, we))
                                 .map(|(site, a)| format!("{}:{}>{}", site.pos, site.reference, site.alts[a as usize - 1]))
                                 .collect::<Vec<_>>()
@@ -520,7 +632,7 @@ impl Personal<'_> {
                         } else {
                             String::new()
                         };
-                        key_ids.insert(key, id);
+                        key_ids.insert(key.clone(), id);
                         keys.push((rep, text));
                         id
                     }
@@ -533,13 +645,13 @@ impl Personal<'_> {
         let mut used = vec![false; near.len()];
         for (key, _) in key_ids.iter().filter(|(_, &id)| keys[id].0 != BEYOND) {
             // a key keeps a base of margin on each side; count only what is read
-            let reach: i64 = edits_of(&edits, key).iter().map(|e| e.shift().abs()).sum();
+            let reach: i64 = edits_of(&near, key).iter().map(|e| e.shift().abs()).sum();
             for &(i, _) in key {
                 used[i as usize] |= near[i as usize].overlaps(ws - reach, we + reach);
             }
         }
         stats.used = used.iter().filter(|&&u| u).count() as u32;
-        Ok(Plan { entry, haplotypes, keys, reps, edits, stats })
+        Ok(Plan { entry, haplotypes, keys, reps, near, local, stats, counts })
     }
 
     fn write_headers(&self, matrix: &mut Output, long: Option<&mut Output>, per_haplotype: bool, predixcan: bool) -> Result<()> {

@@ -62,6 +62,28 @@ pub fn haplotype_window(genome: &mut Genome, contig: ContigId, tss: u64, strand:
     Ok(span)
 }
 
+/// `haplotype_window` from `local`, the genome's bases from `local_start` on (N beyond the
+/// contig's ends, as `Genome::fetch_padded` gives them): for threads that hold no genome
+/// reader. An error when the window reads beyond `local` (callers check `haplotype_span`).
+pub fn haplotype_window_in(local: &[u8], local_start: i64, tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>) -> Result<(i64, i64)> {
+    out.clear();
+    let span = walk(tss, strand, edits, |piece| {
+        match piece {
+            Piece::Genome(a, b) => {
+                let (a, b) = (a - local_start, b - local_start);
+                anyhow::ensure!(a >= 0 && b as usize <= local.len(), "haplotype window reads {a}..{b} beyond the {} bases held", local.len());
+                out.extend_from_slice(&local[a as usize..b as usize]);
+            }
+            Piece::Alt(bases) => out.extend_from_slice(bases),
+        }
+        Ok(())
+    })?;
+    if strand == Strand::Minus {
+        onehot::reverse_complement(out);
+    }
+    Ok(span)
+}
+
 /// The genome span `haplotype_window` would read, without reading it.
 pub fn haplotype_span(tss: u64, strand: Strand, edits: &[&Edit]) -> (i64, i64) {
     walk(tss, strand, edits, |_| Ok(())).expect("nothing fails without a read")
