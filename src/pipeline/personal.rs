@@ -1,10 +1,11 @@
 //! `personal`: every TSS window (in genome order) x every chosen sample x each of its
 //! haplotypes. For a window, each sample haplotype is keyed by the alleles it carries that
-//! can change the window (`window_key`); each distinct key's window is built once, when its
-//! batch is cut (`variants::alt_window`), and predicted once: by the native model's local
-//! evaluation (`predict_local_stream`: each distinct conv1 bin and conv2 row of a TSS once,
-//! one evaluator per thread), or by any other backend through `predict_stream`. Values are
-//! fanned out to every carrier; identical windows of different keys count once (`distinct`).
+//! can change the window (`window_key`); each distinct key's window is built once, from the
+//! genome around the TSS (`variants::alt_window`), and predicted once: by the native model's
+//! local evaluation (each distinct conv1 bin and conv2 row of a TSS once; TSSs planned and
+//! evaluated on every thread through `ordered_map`), or by any other backend through
+//! `predict_stream`. Values are fanned out to every carrier; identical windows of different
+//! keys count once (`distinct`).
 
 use std::io::Write;
 use std::path::PathBuf;
