@@ -16,5 +16,6 @@ pub mod model;
 pub mod output;
 pub mod personal;
 pub mod pipeline;
+pub mod precompute;
 pub mod variants;
 pub mod window;

@@ -91,6 +91,11 @@ impl ModelArgs {
         if path.exists() { vec![Named::new("--model", path)] } else { Vec::new() }
     }
 
+    /// The sha256 of the model file --model names.
+    pub fn sha256(&self) -> Result<String> {
+        registry::resolve(&self.model).input()?.sha256()
+    }
+
     /// Resolves and loads the model on its device; returns it with the label provenance lines use.
     pub fn load(&self) -> Result<(Box<dyn Predictor>, String)> {
         if self.backend == Backend::Torch && !cfg!(feature = "torch") {

@@ -11,6 +11,7 @@ mod models;
 mod predict;
 mod scan;
 mod personal;
+mod precompute;
 mod score_variants;
 
 use std::process::ExitCode;
@@ -45,6 +46,8 @@ pub enum Command {
     ScoreVariants(score_variants::ScoreVariantsArgs),
     /// Every gene x every sample x haplotype of a cohort VCF: the model on each person's own promoter sequence.
     Personal(personal::PersonalArgs),
+    /// Score every SNV of every TSS window into a sorted, tabix-indexed table (and a calibration table).
+    Precompute(precompute::PrecomputeArgs),
     /// Fetch and list the published models in the local cache.
     Models(models::ModelsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
@@ -63,6 +66,7 @@ impl Command {
             Command::Ism(a) => a.run,
             Command::ScoreVariants(a) => a.run,
             Command::Personal(a) => a.run,
+            Command::Precompute(a) => a.run,
             Command::Models(_) | Command::Completions(_) | Command::Man(_) => RunArgs::default(),
         }
     }
@@ -76,6 +80,7 @@ impl Command {
             Command::Ism(a) => a.paths(),
             Command::ScoreVariants(a) => a.paths(),
             Command::Personal(a) => a.paths(),
+            Command::Precompute(a) => a.paths(),
             Command::Models(_) | Command::Completions(_) | Command::Man(_) => (Vec::new(), Vec::new()),
         }
     }
@@ -180,6 +185,7 @@ fn run(cli: Cli, run_args: RunArgs) -> anyhow::Result<()> {
         Command::Ism(a) => ism::run(a, quiet),
         Command::ScoreVariants(a) => score_variants::run(a, quiet),
         Command::Personal(a) => personal::run(a, quiet),
+        Command::Precompute(a) => precompute::run(a, quiet),
         Command::Models(a) => models::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),

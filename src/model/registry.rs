@@ -68,6 +68,14 @@ impl ModelSource {
         }
     }
 
+    /// The sha256 of the model file (tables made with it record it; readers compare it).
+    pub fn sha256(&self) -> Result<String> {
+        match self {
+            ModelSource::BuiltIn(m) => Ok(m.sha256.to_string()),
+            ModelSource::File(p) => sha256_file(p),
+        }
+    }
+
     /// Reads the weights.
     pub fn weights(&self) -> Result<super::Weights> {
         match self {

@@ -57,6 +57,15 @@ impl Output {
         Ok(Output { sink, publish: Some((tmp, target)), name })
     }
 
+    /// Where the next byte goes in the BGZF stream (for a tabix index built while writing);
+    /// `None` when the output is not bgzip-compressed.
+    pub fn virtual_position(&self) -> Option<bgzf::VirtualPosition> {
+        match &self.sink {
+            Sink::Bgzf(w) => Some(w.virtual_position()),
+            _ => None,
+        }
+    }
+
     /// Flushes everything and renames the file into place.
     pub fn finish(self) -> Result<()> {
         let name = self.name;

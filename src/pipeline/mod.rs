@@ -9,6 +9,7 @@ pub mod annotate;
 pub mod fasta_jobs;
 pub mod ism;
 pub mod personal;
+pub mod precompute;
 pub mod predict;
 pub mod progress;
 pub mod scan;

@@ -1,0 +1,175 @@
+//! `xpresso precompute` on the real hg38 chr2 piece with the genome-wide GENCODE GTF: every
+//! SNV of every window that fits in the piece, sorted, bgzip + tabix, read back by `tabix`;
+//! rows equal `score-variants` on the same SNVs; the calibration table's percentiles follow
+//! the table's own |delta|; shards joined equal one run.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+use common::{shared, xpresso};
+use xpresso::precompute::calibration::Calibration;
+
+/// TSSs whose 10.5 kb windows lie inside the piece on either strand.
+const REGION: &str = "chr2:7002-2326274";
+
+fn genome() -> String {
+    shared().join("data/genome/chr2_1-2333275.fa.gz").to_string_lossy().into_owned()
+}
+
+fn gtf() -> String {
+    shared().join("data/annotation/hg38_gencode_genes_transcripts.gtf.gz").to_string_lossy().into_owned()
+}
+
+/// The piece's bases (upper case), from its bgzip FASTA.
+fn piece() -> Vec<u8> {
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(genome()).unwrap()).read_to_string(&mut text).unwrap();
+    text.lines().filter(|l| !l.starts_with('>')).flat_map(|l| l.bytes()).map(|b| b.to_ascii_uppercase()).collect()
+}
+
+fn gunzip(path: &Path) -> String {
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()).read_to_string(&mut text).unwrap();
+    text
+}
+
+fn body(text: &str) -> Vec<&str> {
+    text.lines().filter(|l| !l.starts_with('#')).collect()
+}
+
+fn precompute(out: &Path, extra: &[&str]) {
+    let (out, genome, gtf) = (out.to_string_lossy(), genome(), gtf());
+    let mut args = vec!["precompute", "-q", "-g", &genome, "--gtf", &gtf, "--region", REGION, "-o", &out];
+    args.extend_from_slice(extra);
+    let (status, _, stderr) = xpresso(&args);
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn every_snv_of_every_window_sorted_indexed_and_equal_to_score_variants() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("scores.tsv.gz");
+    let cal = dir.path().join("calibration.tsv");
+    precompute(&table, &["--calibration", &cal.to_string_lossy()]);
+    assert!(dir.path().join("scores.tsv.gz.tbi").is_file());
+    let text = gunzip(&table);
+    let header: Vec<&str> = text.lines().take_while(|l| l.starts_with('#')).collect();
+    assert_eq!(header.last().unwrap(), &xpresso::pipeline::precompute::COLUMNS);
+    for key in ["##model_sha256=15a383648008df5f843ec8651e78be5faf82609c88fb068da890aa7a89387bb0", "##genome_contigs_sha256=", "##window=10500 bp", "##xpresso_version=", "##flank=whole window"] {
+        assert!(header.iter().any(|l| l.starts_with(key)), "no {key} line in {header:?}");
+    }
+    let rows: Vec<Vec<&str>> = body(&text).iter().map(|l| l.split('\t').collect()).collect();
+    assert!(rows.len() > 500_000, "{} rows", rows.len());
+    let piece = piece();
+    // sorted by position; REF is the genome's base; three ALTs per position and TSS
+    let mut per_tss: HashMap<(&str, &str, u64), (u64, u64)> = HashMap::new();
+    let mut last = 0u64;
+    for r in &rows {
+        let pos: u64 = r[1].parse().unwrap();
+        assert!(pos >= last, "rows out of order at {pos}");
+        last = pos;
+        assert_eq!(r[2].as_bytes()[0], piece[pos as usize - 1], "REF at {pos}");
+        assert_ne!(r[2], r[3]);
+        let tss: u64 = r[8].parse().unwrap();
+        let e = per_tss.entry((r[4], r[7], tss)).or_default();
+        e.0 += 1;
+        let (ref_p, alt_p, delta): (f64, f64, f64) = (r[9].parse().unwrap(), r[10].parse().unwrap(), r[11].parse().unwrap());
+        assert!((alt_p - ref_p - delta).abs() < 2e-6, "{r:?}");
+    }
+    // every TSS: exactly 3 rows per A/C/G/T base of its window (windows lie inside the piece)
+    for (&(gene, strand, tss), (n, _)) in &per_tss {
+        let p = tss as i64 - 1;
+        let (start, end) = if strand == "+" { (p - 7000, p + 3500) } else { (p - 3499, p + 7001) };
+        let acgt = piece[start as usize..end as usize].iter().filter(|b| b"ACGT".contains(b)).count() as u64;
+        assert_eq!(*n, 3 * acgt, "{gene} {strand} {tss}");
+    }
+    assert!(per_tss.len() >= 30, "{} TSSs", per_tss.len());
+
+    // tabix reads it by region, and gives exactly the rows there
+    let from: u64 = rows[rows.len() / 2][1].parse().unwrap();
+    let out = Command::new("tabix").arg(&table).arg(format!("chr2:{from}-{}", from + 100)).output().expect("tabix (htslib) is installed by .ci/run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got = String::from_utf8(out.stdout).unwrap();
+    let want: Vec<&str> = body(&text).into_iter().filter(|l| (from..=from + 100).contains(&l.split('\t').nth(1).unwrap().parse::<u64>().unwrap())).collect();
+    assert!(!want.is_empty());
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+
+    // every 9,973rd row against score-variants on the same SNVs
+    let picked: Vec<&Vec<&str>> = rows.iter().step_by(9_973).collect();
+    let mut vcf = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr2,length=2333275>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    let mut sites: Vec<(u64, &str, &str)> = picked.iter().map(|r| (r[1].parse().unwrap(), r[2], r[3])).collect();
+    sites.sort();
+    sites.dedup();
+    for (pos, r, a) in &sites {
+        vcf.push_str(&format!("chr2\t{pos}\t.\t{r}\t{a}\t.\t.\t.\n"));
+    }
+    let vcf_path = dir.path().join("picked.vcf");
+    std::fs::write(&vcf_path, vcf).unwrap();
+    let tsv = dir.path().join("scored.tsv");
+    let (status, _, stderr) = xpresso(&["score-variants", "-q", "-g", &genome(), "--gtf", &gtf(), "--vcf", &vcf_path.to_string_lossy(), "-o", &dir.path().join("scored.vcf").to_string_lossy(), "--tsv", &tsv.to_string_lossy()]);
+    assert!(status.success(), "{stderr}");
+    let scored = std::fs::read_to_string(&tsv).unwrap();
+    let mut deltas: HashMap<(String, String, String, String), f64> = HashMap::new();
+    for l in scored.lines().filter(|l| !l.starts_with("##") && !l.starts_with("chrom\t")) {
+        let f: Vec<&str> = l.split('\t').collect();
+        if f[13] == "scored" {
+            deltas.insert((f[1].into(), f[4].into(), f[5].into(), f[8].into()), f[12].parse().unwrap());
+        }
+    }
+    for r in &picked {
+        let key = (r[1].to_string(), r[3].to_string(), r[4].to_string(), r[7].to_string());
+        let d = deltas.get(&key).unwrap_or_else(|| panic!("score-variants has no row for {r:?}"));
+        let mine: f64 = r[11].parse().unwrap();
+        assert!((d - mine).abs() <= 1e-5, "{r:?}: score-variants {d}");
+    }
+
+    // the calibration table: percentiles of |delta| as the table's own distribution gives them
+    let cal = Calibration::read(&cal).unwrap();
+    assert_eq!(cal.total, rows.len() as u64);
+    assert_eq!(cal.meta("model_sha256"), Some("15a383648008df5f843ec8651e78be5faf82609c88fb068da890aa7a89387bb0"));
+    let mut abs: Vec<f32> = rows.iter().map(|r| r[11].parse::<f32>().unwrap().abs()).collect();
+    abs.sort_by(f32::total_cmp);
+    for q in [0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 0.9999] {
+        let x = abs[(q * abs.len() as f64) as usize];
+        // the table holds |delta| rounded to 6 decimals: the empirical share strictly below x
+        let below = abs.partition_point(|&v| v < x) as f64 / abs.len() as f64;
+        let at_or_below = abs.partition_point(|&v| v <= x) as f64 / abs.len() as f64;
+        let p = cal.percentile(x) / 100.0;
+        assert!(p >= below - 0.005 && p <= at_or_below + 0.005, "q {q}: |delta| {x}: calibration {p}, table {below}..{at_or_below}");
+    }
+}
+
+#[test]
+fn shards_joined_in_order_equal_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.tsv.gz");
+    precompute(&one, &["--flank", "300"]);
+    let whole = gunzip(&one);
+    let mut joined = String::new();
+    for k in 1..=3 {
+        let part = dir.path().join(format!("part{k}.tsv.gz"));
+        precompute(&part, &["--flank", "300", "--shard", &format!("{k}/3")]);
+        joined.push_str(&gunzip(&part));
+    }
+    // the provenance names the command (with its --shard); everything else is equal
+    let strip = |t: &str| t.lines().filter(|l| !l.starts_with("##command=")).map(|l| format!("{l}\n")).collect::<String>();
+    assert_eq!(strip(&joined), strip(&whole));
+    assert!(body(&whole).len() > 10_000);
+}
+
+#[test]
+fn the_table_must_be_bgzip_and_never_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("scores.tsv");
+    let (status, _, stderr) = xpresso(&["precompute", "-q", "-g", &genome(), "--gtf", &gtf(), "--region", "chr2:100000-120000", "-o", &plain.to_string_lossy()]);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bgzip"), "{stderr}");
+    assert!(!plain.exists());
+    // -o over the genome's own index is refused before anything is read
+    let (status, _, stderr) = xpresso(&["precompute", "-q", "-g", &genome(), "--gtf", &gtf(), "-o", &format!("{}.gzi", genome())]);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+}
