@@ -274,6 +274,19 @@ fn text_parsers_survive_mutation() {
     fuzz_library("f.tsv", &seed_features(), n, |p| names_file(p, FeatureTable::load(p)));
     fuzz_library("v.vcf", &seed_vcf(), n, |p| names_file(p, drain_vcf(p)));
     fuzz_library("g.vcf", &seed_vcf(), n, |p| names_file(p, drain_genotypes(p)));
+    fuzz_library("cal.tsv", &seed_calibration(), n, |p| names_file(p, xpresso::precompute::calibration::Calibration::read(p).map(|c| c.percentile(0.01))));
+}
+
+/// A small calibration table, as `precompute --calibration` writes it.
+fn seed_calibration() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cal.tsv");
+    let mut h = xpresso::precompute::calibration::Histogram::default();
+    for i in 1..200 {
+        h.add((i as f32 * 0.37).sin() * 1e-3 * i as f32);
+    }
+    h.write(&path, &["model_sha256=abc".to_string()]).unwrap();
+    std::fs::read(&path).unwrap()
 }
 
 #[test]
