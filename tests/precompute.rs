@@ -173,3 +173,42 @@ fn the_table_must_be_bgzip_and_never_an_input() {
     let (status, _, stderr) = xpresso(&["precompute", "-q", "-g", &genome(), "--gtf", &gtf(), "-o", &format!("{}.gzi", genome())]);
     assert_eq!(status.code(), Some(2), "{stderr}");
 }
+
+/// The documented bcftools route: one gene's rows of the table copy their delta into a VCF.
+#[test]
+fn bcftools_annotate_copies_one_genes_deltas_into_a_vcf() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("promoters.tsv.gz");
+    let (status, _, stderr) = xpresso(&["precompute", "-q", "-g", &genome(), "--gtf", &gtf(), "--region", "chr2:200000-300000", "--flank", "500", "-o", &table.to_string_lossy()]);
+    assert!(status.success(), "{stderr}");
+    let text = gunzip(&table);
+    let gene: Vec<&str> = text.lines().filter(|l| l.starts_with('#') || l.split('\t').nth(5) == Some("ACP1")).collect();
+    let plain = dir.path().join("acp1.tsv");
+    std::fs::write(&plain, gene.join("\n") + "\n").unwrap();
+    let run = |cmd: &str, args: &[&str]| {
+        let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
+        assert!(out.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run("bgzip", &["-f", &plain.to_string_lossy()]);
+    let gz = format!("{}.gz", plain.display());
+    run("tabix", &["-s1", "-b2", "-e2", &gz]);
+    let hdr = dir.path().join("hdr.txt");
+    std::fs::write(&hdr, "##INFO=<ID=XPRESSO_GENE,Number=1,Type=String,Description=\"gene\">\n##INFO=<ID=XPRESSO_DELTA,Number=1,Type=Float,Description=\"delta\">\n").unwrap();
+    let picked: Vec<Vec<&str>> = gene.iter().filter(|l| !l.starts_with('#')).step_by(301).map(|l| l.split('\t').collect()).collect();
+    let mut vcf = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr2,length=2333275>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    for r in &picked {
+        vcf.push_str(&format!("chr2\t{}\t.\t{}\t{}\t.\t.\t.\n", r[1], r[2], r[3]));
+    }
+    let vcf_path = dir.path().join("q.vcf");
+    std::fs::write(&vcf_path, vcf).unwrap();
+    let out = run("bcftools", &["annotate", "-a", &gz, "-h", &hdr.to_string_lossy(), "-c", "CHROM,POS,REF,ALT,-,XPRESSO_GENE,-,-,-,-,-,XPRESSO_DELTA", &vcf_path.to_string_lossy()]);
+    let records: Vec<&str> = out.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(records.len(), picked.len());
+    for (rec, r) in records.iter().zip(&picked) {
+        let info = rec.split('\t').nth(7).unwrap();
+        let delta = info.strip_prefix("XPRESSO_GENE=ACP1;XPRESSO_DELTA=").unwrap_or_else(|| panic!("{rec} for {r:?}"));
+        assert!((delta.parse::<f64>().unwrap() - r[11].parse::<f64>().unwrap()).abs() < 1e-9, "{rec} for {r:?}");
+    }
+    assert!(picked.len() >= 5);
+}
