@@ -110,29 +110,38 @@ fn every_snv_of_every_window_sorted_indexed_and_equal_to_score_variants() {
     let vcf_path = dir.path().join("picked.vcf");
     std::fs::write(&vcf_path, vcf).unwrap();
     let tsv = dir.path().join("scored.tsv");
-    let (status, _, stderr) = xpresso(&["score-variants", "-q", "-g", &genome(), "--gtf", &gtf(), "--vcf", &vcf_path.to_string_lossy(), "-o", &dir.path().join("scored.vcf").to_string_lossy(), "--tsv", &tsv.to_string_lossy()]);
+    let scored_vcf = dir.path().join("scored.vcf");
+    let (status, _, stderr) = xpresso(&["score-variants", "-q", "-g", &genome(), "--gtf", &gtf(), "--vcf", &vcf_path.to_string_lossy(), "-o", &scored_vcf.to_string_lossy(), "--tsv", &tsv.to_string_lossy(), "--calibration", &cal.to_string_lossy()]);
     assert!(status.success(), "{stderr}");
     let scored = std::fs::read_to_string(&tsv).unwrap();
-    let mut deltas: HashMap<(String, String, String, String), f64> = HashMap::new();
+    assert!(scored.lines().any(|l| l == "chrom\tpos\tid\tref\talt\tgene_id\tgene_name\ttranscript_id\tstrand\ttss_distance\tref_prediction\talt_prediction\tdelta\tpercentile\tphred\tstatus"));
+    let mut deltas: HashMap<(String, String, String, String), (f64, f64)> = HashMap::new();
     for l in scored.lines().filter(|l| !l.starts_with("##") && !l.starts_with("chrom\t")) {
         let f: Vec<&str> = l.split('\t').collect();
-        if f[13] == "scored" {
-            deltas.insert((f[1].into(), f[4].into(), f[5].into(), f[8].into()), f[12].parse().unwrap());
+        if f[15] == "scored" {
+            deltas.insert((f[1].into(), f[4].into(), f[5].into(), f[8].into()), (f[12].parse().unwrap(), f[13].parse().unwrap()));
         }
     }
+    let mut abs: Vec<f32> = rows.iter().map(|r| r[11].parse::<f32>().unwrap().abs()).collect();
+    abs.sort_by(f32::total_cmp);
     for r in &picked {
         let key = (r[1].to_string(), r[3].to_string(), r[4].to_string(), r[7].to_string());
-        let d = deltas.get(&key).unwrap_or_else(|| panic!("score-variants has no row for {r:?}"));
+        let (d, percentile) = *deltas.get(&key).unwrap_or_else(|| panic!("score-variants has no row for {r:?}"));
         let mine: f64 = r[11].parse().unwrap();
         assert!((d - mine).abs() <= 1e-5, "{r:?}: score-variants {d}");
+        // the percentile score-variants reports is the table's own share of smaller |delta|
+        let x = mine.abs() as f32;
+        let (below, at_or_below) = (abs.partition_point(|&v| v < x) as f64, abs.partition_point(|&v| v <= x) as f64);
+        let n = abs.len() as f64;
+        assert!(percentile >= 100.0 * below / n - 0.5 && percentile <= 100.0 * at_or_below / n + 0.5, "{r:?}: percentile {percentile}, table {}..{}", 100.0 * below / n, 100.0 * at_or_below / n);
     }
+    let vcf_text = std::fs::read_to_string(&scored_vcf).unwrap();
+    assert!(vcf_text.contains("Format: Allele|Gene_id|Gene_name|Strand|TSS_distance|Ref_prediction|Alt_prediction|Delta|Percentile|PHRED"));
 
     // the calibration table: percentiles of |delta| as the table's own distribution gives them
     let cal = Calibration::read(&cal).unwrap();
     assert_eq!(cal.total, rows.len() as u64);
     assert_eq!(cal.meta("model_sha256"), Some("15a383648008df5f843ec8651e78be5faf82609c88fb068da890aa7a89387bb0"));
-    let mut abs: Vec<f32> = rows.iter().map(|r| r[11].parse::<f32>().unwrap().abs()).collect();
-    abs.sort_by(f32::total_cmp);
     for q in [0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 0.9999] {
         let x = abs[(q * abs.len() as f64) as usize];
         // the table holds |delta| rounded to 6 decimals: the empirical share strictly below x
@@ -211,4 +220,28 @@ fn bcftools_annotate_copies_one_genes_deltas_into_a_vcf() {
         assert!((delta.parse::<f64>().unwrap() - r[11].parse::<f64>().unwrap()).abs() < 1e-9, "{rec} for {r:?}");
     }
     assert!(picked.len() >= 5);
+}
+
+/// A calibration table from another model is refused (exit 3, naming the file), nothing written.
+#[test]
+fn a_calibration_table_from_another_model_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (table, cal) = (dir.path().join("mouse.tsv.gz"), dir.path().join("mouse_calibration.tsv"));
+    let mouse = common::mouse_model();
+    let (status, _, stderr) = xpresso(&["precompute", "-q", "-m", &mouse.to_string_lossy(), "-g", &genome(), "--gtf", &gtf(), "--region", "chr2:260000-270000", "--flank", "20", "-o", &table.to_string_lossy(), "--calibration", &cal.to_string_lossy()]);
+    assert!(status.success(), "{stderr}");
+    let vcf = dir.path().join("v.vcf");
+    std::fs::write(&vcf, "##fileformat=VCFv4.2\n##contig=<ID=chr2,length=2333275>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr2\t264139\t.\tG\tA\t.\t.\t.\n").unwrap();
+    let out = dir.path().join("out.vcf");
+    let (status, _, stderr) = xpresso(&["score-variants", "-q", "-g", &genome(), "--gtf", &gtf(), "--vcf", &vcf.to_string_lossy(), "-o", &out.to_string_lossy(), "--calibration", &cal.to_string_lossy()]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("mouse_calibration.tsv") && stderr.contains("another model"), "{stderr}");
+    assert!(!out.exists());
+    // a truncated table (its last bins cut) is refused too
+    let text = std::fs::read_to_string(&cal).unwrap();
+    std::fs::write(&cal, &text[..text.len() * 2 / 3]).unwrap();
+    let (status, _, stderr) = xpresso(&["score-variants", "-q", "-m", &mouse.to_string_lossy(), "-g", &genome(), "--gtf", &gtf(), "--vcf", &vcf.to_string_lossy(), "-o", &out.to_string_lossy(), "--calibration", &cal.to_string_lossy()]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("mouse_calibration.tsv"), "{stderr}");
+    assert!(!out.exists());
 }

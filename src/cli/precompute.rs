@@ -81,7 +81,7 @@ pub fn run(args: PrecomputeArgs, quiet: bool) -> Result<()> {
         format!("genome_contigs_sha256={}", contigs_sha256(&genome)),
         format!("annotation={}", source.path().display()),
         format!("tss={}", if args.tss.tss_bed.is_some() { "bed".to_string() } else { format!("{:?}", args.tss.tss).to_lowercase() }),
-        "window=10500 bp on the gene's strand: 7000 upstream, the TSS at index 7000, 3499 downstream; N past chromosome ends".to_string(),
+        format!("window={}", crate::pipeline::precompute::WINDOW_RULE),
         format!("flank={}", args.flank.map_or("whole window".to_string(), |f| f.to_string())),
     ];
     // the command, the features and the prediction's unit, as every xpresso table has them

@@ -42,6 +42,12 @@ pub struct ScoreVariantsArgs {
     #[arg(long, value_name = "TSV")]
     pub tsv: Option<PathBuf>,
 
+    /// A calibration table from `xpresso precompute --calibration` (made with the same
+    /// model): each delta also gets its percentile among the table's SNVs and a PHRED-like
+    /// score (TSV columns `percentile`, `phred`; VCF `XPRESSO` fields `Percentile|PHRED`).
+    #[arg(long, value_name = "TSV")]
+    pub calibration: Option<PathBuf>,
+
     /// A record whose REF differs from the genome: `skip` (count it, flag it in the outputs,
     /// go on) or `error` (stop, naming the record).
     #[arg(long, value_enum, default_value_t = RefMismatch::Skip, value_name = "POLICY")]
@@ -71,6 +77,7 @@ impl ScoreVariantsArgs {
         let mut inputs = genome_inputs("--genome", &self.genome);
         inputs.extend(super::args::vcf_inputs(&self.vcf));
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        inputs.extend(self.calibration.iter().map(|p| Named::new("--calibration", p)));
         let mut outputs = vec![Named::new("-o", &self.output)];
         outputs.extend(self.tsv.iter().map(|p| Named::new("--tsv", p)));
         (inputs, outputs)
@@ -87,6 +94,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         )));
     }
     let (model, model_path) = args.model.load()?;
+    let calibration = args.calibration.as_deref().map(|p| crate::precompute::calibration::Calibration::read_for(p, &args.model.sha256()?)).transpose()?;
     let mut genome = Genome::open(&args.genome)?;
     let region = args.select.placed(&genome)?;
     let source = args.tss.source().context("score-variants needs --gtf or --tss-bed")?;
@@ -106,6 +114,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         quiet,
         region,
         shard: args.select.shard,
+        calibration,
         tsv_notes: super::args::provenance(&model_path, &args.features),
         provenance: vec![
             format!("xpressoVersion={}", env!("CARGO_PKG_VERSION")),

@@ -31,6 +31,9 @@ use crate::precompute::table::IndexedTable;
 use crate::window::onehot::{complement, NO_BASE};
 use crate::window::{self, TSS_INDEX};
 
+/// The window rule, as the `##window=` line of tables and calibration files states it.
+pub const WINDOW_RULE: &str = "10500 bp on the gene's strand: 7000 upstream, the TSS at index 7000, 3499 downstream; N past chromosome ends";
+
 /// The table's columns (its `#` header line).
 pub const COLUMNS: &str = "#chrom\tpos\tref\talt\tgene_id\tgene_name\ttranscript_id\tstrand\ttss_pos\tref_prediction\talt_prediction\tdelta";
 

@@ -54,6 +54,8 @@ pub struct ScoreVariants<'a> {
     pub region: Option<PlacedRegion>,
     /// Only this shard's group of the TSS windows' regions (needs an indexed VCF).
     pub shard: Option<Shard>,
+    /// Ranks each delta among a precompute run's SNVs (percentile, PHRED).
+    pub calibration: Option<crate::precompute::calibration::Calibration>,
 }
 
 /// What a run did, for the summary and the tests.
@@ -139,7 +141,7 @@ impl ScoreVariants<'_> {
             return Err(InputError::msg(format!("--shard {shard} splits the VCF through its index, but {}: {why}", reader.path().display())));
         }
         let mut vcf = Output::create(&outputs.vcf)?;
-        for line in vcf_out::header(&reader.header_lines, &self.provenance) {
+        for line in vcf_out::header(&reader.header_lines, &self.provenance, self.calibration.is_some()) {
             writeln!(vcf, "{line}")?;
         }
         let mut tsv = outputs.tsv.as_deref().map(Output::create).transpose()?;
@@ -148,12 +150,16 @@ impl ScoreVariants<'_> {
                 writeln!(t, "##{line}")?;
             }
             writeln!(t, "##ref_prediction, alt_prediction: the model's output for the reference and the ALT window; delta = alt - ref")?;
-            writeln!(t, "{}", tsv_out::HEADER)?;
+            if self.calibration.is_some() {
+                writeln!(t, "##percentile: of |delta| among every SNV of the calibration table (0-100); phred: -10 log10 of the share of those SNVs with |delta| at least as large (10: top 10%, 20: top 1%)")?;
+            }
+            writeln!(t, "{}", tsv_out::header(self.calibration.is_some()))?;
         }
         let progress = Progress::new(self.quiet, None, "records");
         let mut scorer = Scorer::new(self.predictor, index, self.batch_size, self.ref_mismatch);
         let path = reader.path().to_path_buf();
         let only_windows = self.only_windows;
+        let cal = self.calibration.as_ref();
         let mut write = |chunk: Vec<Scored>, summary: &mut Summary| -> Result<()> {
             progress.inc(chunk.len() as u64);
             for s in &chunk {
@@ -162,9 +168,9 @@ impl ScoreVariants<'_> {
                     continue;
                 }
                 summary.written += 1;
-                writeln!(vcf, "{}", vcf_out::annotate_line(s, index))?;
+                writeln!(vcf, "{}", vcf_out::annotate_line(s, index, cal))?;
                 if let Some(t) = &mut tsv {
-                    tsv_out::write_rows(t, s, index)?;
+                    tsv_out::write_rows(t, s, index, cal)?;
                 }
             }
             Ok(())

@@ -109,6 +109,21 @@ impl Calibration {
         Ok(Calibration { meta, bins, total })
     }
 
+    /// `read`, refusing a table made with another model (its `model_sha256` line) or window.
+    pub fn read_for(path: &Path, model_sha256: &str) -> Result<Self> {
+        let cal = Self::read(path)?;
+        let shown = path.display();
+        match cal.meta("model_sha256") {
+            Some(m) if m == model_sha256 => {}
+            Some(m) => return Err(InputError::msg(format!("{shown}: calibration table made with another model (sha256 {m}); this run's model has sha256 {model_sha256}: make one with this model (xpresso precompute --calibration)"))),
+            None => return Err(InputError::msg(format!("{shown}: calibration table without a model_sha256 line: cannot tell which model made it"))),
+        }
+        if cal.meta("window") != Some(crate::pipeline::precompute::WINDOW_RULE) {
+            return Err(InputError::msg(format!("{shown}: calibration table made with another window rule ({:?}); this xpresso uses: {}", cal.meta("window"), crate::pipeline::precompute::WINDOW_RULE)));
+        }
+        Ok(cal)
+    }
+
     pub fn meta(&self, key: &str) -> Option<&str> {
         self.meta.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }

@@ -5,6 +5,7 @@
 use super::score::{Scored, Status};
 use super::tss_index::TssIndex;
 use crate::annotation::Strand;
+use crate::precompute::calibration::Calibration;
 
 pub const KEY: &str = "XPRESSO";
 pub const KEY_MAXABS: &str = "XPRESSO_MAXABS";
@@ -14,13 +15,20 @@ const OWN_KEYS: [&str; 3] = [KEY, KEY_MAXABS, KEY_MISMATCH];
 /// The fields of one `XPRESSO` entry, in order.
 pub const ENTRY_FIELDS: &str = "Allele|Gene_id|Gene_name|Strand|TSS_distance|Ref_prediction|Alt_prediction|Delta";
 
+/// With a calibration table each entry also holds these.
+pub const CALIBRATED_FIELDS: &str = "|Percentile|PHRED";
+
 /// The input header with our INFO lines and provenance inserted before `#CHROM`.
-pub fn header(input: &[String], provenance: &[String]) -> Vec<String> {
+pub fn header(input: &[String], provenance: &[String], calibrated: bool) -> Vec<String> {
     let own = |l: &str| OWN_KEYS.iter().any(|k| l.starts_with(&format!("##INFO=<ID={k},")));
     let (chrom_line, rest) = input.split_last().expect("a VCF header ends with #CHROM");
     let mut out: Vec<String> = rest.iter().filter(|l| !own(l)).cloned().collect();
+    let (fields, ranks) = match calibrated {
+        true => (format!("{ENTRY_FIELDS}{CALIBRATED_FIELDS}"), "; Percentile: of |Delta| among every SNV of the calibration table (0-100); PHRED: -10 log10 of the share of those SNVs with |Delta| at least as large"),
+        false => (ENTRY_FIELDS.to_string(), ""),
+    };
     out.push(format!(
-        "##INFO=<ID={KEY},Number=.,Type=String,Description=\"Xpresso predicted expression change (model units; Delta = Alt - Ref) per ALT allele and TSS whose 10.5 kb window the allele changes; TSS_distance is bp from the TSS to POS on the gene's strand, negative upstream. Format: {ENTRY_FIELDS}\">"
+        "##INFO=<ID={KEY},Number=.,Type=String,Description=\"Xpresso predicted expression change (model units; Delta = Alt - Ref) per ALT allele and TSS whose 10.5 kb window the allele changes; TSS_distance is bp from the TSS to POS on the gene's strand, negative upstream{ranks}. Format: {fields}\">"
     ));
     out.push(format!("##INFO=<ID={KEY_MAXABS},Number=A,Type=Float,Description=\"Xpresso: per ALT allele, the largest |Delta| over the TSSs it touches (. when it touches none or was not scored)\">"));
     out.push(format!("##INFO=<ID={KEY_MISMATCH},Number=0,Type=Flag,Description=\"Xpresso: REF differs from the reference genome, so the record was not scored\">"));
@@ -39,7 +47,7 @@ pub fn tss_distance(tss: u64, strand: Strand, pos: u64) -> i64 {
 }
 
 /// The record's VCF line with our INFO keys set (or just removed, when nothing was scored).
-pub fn annotate_line(s: &Scored, index: &TssIndex) -> String {
+pub fn annotate_line(s: &Scored, index: &TssIndex, cal: Option<&Calibration>) -> String {
     let mut added: Vec<String> = Vec::new();
     if !s.pairs.is_empty() {
         let entries: Vec<String> = s
@@ -47,8 +55,10 @@ pub fn annotate_line(s: &Scored, index: &TssIndex) -> String {
             .iter()
             .map(|p| {
                 let e = index.get(p.tss);
+                let delta = p.alt - p.reference;
+                let ranked = cal.map_or(String::new(), |c| format!("|{:.3}|{:.2}", c.percentile(delta), c.phred(delta)));
                 format!(
-                    "{}|{}|{}|{}|{}|{:.6}|{:.6}|{:.6}",
+                    "{}|{}|{}|{}|{}|{:.6}|{:.6}|{:.6}{ranked}",
                     escape(&s.record.alts[p.allele]),
                     escape(&e.tss.gene_id),
                     escape(&e.tss.gene_name),
