@@ -245,3 +245,82 @@ fn a_calibration_table_from_another_model_is_refused() {
     assert!(stderr.contains("mouse_calibration.tsv"), "{stderr}");
     assert!(!out.exists());
 }
+
+fn strip_commands(text: &str) -> String {
+    text.lines().filter(|l| !l.contains("ommand=")).map(|l| format!("{l}\n")).collect()
+}
+
+/// `score-variants --precomputed` reads the table's SNVs and computes the rest: its outputs
+/// equal computing everything, byte for byte (but the command lines). A table that cannot be
+/// trusted is refused (exit 3, naming it) and nothing is written.
+#[test]
+fn precomputed_lookups_equal_computing_and_bad_tables_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let table = p("t.tsv.gz");
+    let (status, _, stderr) = xpresso(&["precompute", "-q", "-g", &genome(), "--gtf", &gtf(), "--region", "chr2:200000-300000", "--flank", "500", "-o", &table]);
+    assert!(status.success(), "{stderr}");
+    let piece = piece();
+    let base = |pos: usize| piece[pos - 1] as char;
+    let other = |pos: usize| if base(pos) == 'A' { "C" } else { "A" };
+    // SNVs in the table (near ACP1's and SH3YL1's TSSs), SNVs in windows but outside its
+    // flank, a multi-allelic SNV, an insertion and a deletion
+    let mut records = Vec::new();
+    for pos in [264_100usize, 264_139, 264_500, 266_186, 266_400, 270_000, 280_000] {
+        records.push(format!("chr2\t{pos}\t.\t{}\t{}\t.\t.\t.", base(pos), other(pos)));
+    }
+    let multi = 264_300;
+    let alts: Vec<&str> = ["A", "C", "G", "T"].into_iter().filter(|a| a.as_bytes()[0] as char != base(multi)).take(2).collect();
+    records.push(format!("chr2\t{multi}\t.\t{}\t{}\t.\t.\t.", base(multi), alts.join(",")));
+    records.push(format!("chr2\t264400\t.\t{}\t{}AT\t.\t.\t.", base(264_400), base(264_400)));
+    records.push(format!("chr2\t264450\t.\t{}{}\t{}\t.\t.\t.", base(264_450), base(264_451), base(264_450)));
+    records.sort_by_key(|r| r.split('\t').nth(1).unwrap().parse::<u64>().unwrap());
+    let vcf = p("v.vcf");
+    std::fs::write(&vcf, format!("##fileformat=VCFv4.2\n##contig=<ID=chr2,length=2333275>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n{}\n", records.join("\n"))).unwrap();
+    let (genome, gtf) = (genome(), gtf());
+    let score = |extra: &[&str], out: &str, tsv: &str| {
+        let mut args = vec!["score-variants", "-g", &genome, "--gtf", &gtf, "--vcf", &vcf, "-o", out, "--tsv", tsv];
+        args.extend_from_slice(extra);
+        xpresso(&args)
+    };
+    let (status, _, stderr) = score(&[], &p("a.vcf"), &p("a.tsv"));
+    assert!(status.success(), "{stderr}");
+    let (status, _, stderr) = score(&["--precomputed", &table], &p("b.vcf"), &p("b.tsv"));
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("SNVs read from the precomputed table"), "{stderr}");
+    for (a, b) in [("a.vcf", "b.vcf"), ("a.tsv", "b.tsv")] {
+        let (a, b) = (std::fs::read_to_string(p(a)).unwrap(), std::fs::read_to_string(p(b)).unwrap());
+        assert_eq!(strip_commands(&a), strip_commands(&b));
+        assert!(a.lines().filter(|l| !l.starts_with('#')).count() >= records.len());
+    }
+
+    // tables that cannot be trusted
+    let bytes = std::fs::read(&table).unwrap();
+    let tbi = std::fs::read(format!("{table}.tbi")).unwrap();
+    let refused = |name: &str, genome_path: &str, why: &str| {
+        let out = p(&format!("{name}.out.vcf"));
+        let (status, _, stderr) = xpresso(&["score-variants", "-q", "-g", genome_path, "--gtf", &gtf, "--vcf", &vcf, "-o", &out, "--precomputed", &p(name)]);
+        assert_eq!(status.code(), Some(3), "{name}: {stderr}");
+        assert!(stderr.contains(name) && stderr.contains(why), "{name}: {stderr}");
+        assert!(!Path::new(&out).exists());
+    };
+    // no index beside it
+    std::fs::write(p("unindexed.tsv.gz"), &bytes).unwrap();
+    refused("unindexed.tsv.gz", &genome, "no tabix index");
+    // truncated: the end-of-file block cut
+    std::fs::write(p("cut.tsv.gz"), &bytes[..bytes.len() - 28]).unwrap();
+    std::fs::write(p("cut.tsv.gz.tbi"), &tbi).unwrap();
+    refused("cut.tsv.gz", &genome, "truncated");
+    // an index older than the table
+    std::fs::write(p("stale.tsv.gz.tbi"), &tbi).unwrap();
+    std::fs::write(p("stale.tsv.gz"), &bytes).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    std::fs::File::options().write(true).open(p("stale.tsv.gz")).unwrap().set_modified(later).unwrap();
+    refused("stale.tsv.gz", &genome, "older than the table");
+    // made on another genome (here: the piece cut short, so chr2 has another length)
+    let short = p("short.fa");
+    std::fs::write(&short, format!(">chr2\n{}\n", String::from_utf8_lossy(&piece[..1_000_000]))).unwrap();
+    std::fs::write(p("other.tsv.gz"), &bytes).unwrap();
+    std::fs::write(p("other.tsv.gz.tbi"), &tbi).unwrap();
+    refused("other.tsv.gz", &short, "another genome");
+}

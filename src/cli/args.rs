@@ -152,10 +152,7 @@ pub fn vcf_inputs(path: &std::path::Path) -> Vec<Named> {
 /// The `##` lines at the top of every TSV: where it came from, and what its numbers are.
 pub fn provenance(model: &str, features: &FeatureArgs) -> Vec<String> {
     let command: Vec<String> = std::env::args().collect();
-    let features = match &features.features {
-        Some(path) => format!("features: the 6 half-life features from {} (missing rows: {:?})", path.display(), features.missing_features),
-        None => "features: zeros for the 6 half-life features (the training mean; no --features)".to_string(),
-    };
+    let features = features_line(features);
     vec![
         format!("xpresso {} model={model} command={}", env!("CARGO_PKG_VERSION"), command.join(" ")),
         "prediction: the model's output for the 10.5 kb window (7 kb upstream, TSS at index 7000, 3.5 kb downstream), \
@@ -164,6 +161,14 @@ pub fn provenance(model: &str, features: &FeatureArgs) -> Vec<String> {
         features,
         "chrom: as named in the genome FASTA".to_string(),
     ]
+}
+
+/// The provenance line saying which half-life features the windows got.
+pub fn features_line(features: &FeatureArgs) -> String {
+    match &features.features {
+        Some(path) => format!("features: the 6 half-life features from {} (missing rows: {:?})", path.display(), features.missing_features),
+        None => "features: zeros for the 6 half-life features (the training mean; no --features)".to_string(),
+    }
 }
 
 /// Where TSSs come from (a GTF or a TSS BED) and which ones, shared by annotate and ism.

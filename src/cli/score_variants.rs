@@ -48,6 +48,13 @@ pub struct ScoreVariantsArgs {
     #[arg(long, value_name = "TSV")]
     pub calibration: Option<PathBuf>,
 
+    /// A table from `xpresso precompute` (bgzip, with its .tbi): SNVs it holds are read from
+    /// it through the index instead of computed (the same values); indels, MNVs and SNVs
+    /// outside its windows or flank are computed. It must have been made with this run's
+    /// model, genome, window rule and features (checked: exit 3 otherwise).
+    #[arg(long, value_name = "TABLE.tsv.gz")]
+    pub precomputed: Option<PathBuf>,
+
     /// A record whose REF differs from the genome: `skip` (count it, flag it in the outputs,
     /// go on) or `error` (stop, naming the record).
     #[arg(long, value_enum, default_value_t = RefMismatch::Skip, value_name = "POLICY")]
@@ -78,6 +85,9 @@ impl ScoreVariantsArgs {
         inputs.extend(super::args::vcf_inputs(&self.vcf));
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
         inputs.extend(self.calibration.iter().map(|p| Named::new("--calibration", p)));
+        if let Some(p) = &self.precomputed {
+            inputs.extend([Named::new("--precomputed", p), Named::new("--precomputed index", crate::output::suffixed(p, "tbi"))]);
+        }
         let mut outputs = vec![Named::new("-o", &self.output)];
         outputs.extend(self.tsv.iter().map(|p| Named::new("--tsv", p)));
         (inputs, outputs)
@@ -96,6 +106,15 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let (model, model_path) = args.model.load()?;
     let calibration = args.calibration.as_deref().map(|p| crate::precompute::calibration::Calibration::read_for(p, &args.model.sha256()?)).transpose()?;
     let mut genome = Genome::open(&args.genome)?;
+    let precomputed = match &args.precomputed {
+        Some(path) => {
+            let (model_sha256, contigs) = (args.model.sha256()?, super::precompute::contigs_sha256(&genome));
+            let features = super::args::features_line(&args.features);
+            let expected = crate::precompute::lookup::Expected { model_sha256: &model_sha256, genome_contigs_sha256: &contigs, window: crate::pipeline::precompute::WINDOW_RULE, features: &features };
+            Some(crate::precompute::lookup::Precomputed::open(path, &expected)?)
+        }
+        None => None,
+    };
     let region = args.select.placed(&genome)?;
     let source = args.tss.source().context("score-variants needs --gtf or --tss-bed")?;
     let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
@@ -115,6 +134,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         region,
         shard: args.select.shard,
         calibration,
+        precomputed,
         tsv_notes: super::args::provenance(&model_path, &args.features),
         provenance: vec![
             format!("xpressoVersion={}", env!("CARGO_PKG_VERSION")),

@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn letters_are_the_reference_bases_scaled_by_attribution() {
         let scores: Vec<PositionScores> = (6998..7003)
-            .map(|i| PositionScores { index: i, ref_code: (i % 5) as u8, delta: [0.1 * (i % 3) as f32, -0.05, 0.02, 0.0] })
+            .map(|i| PositionScores { index: i, ref_code: (i % 5) as u8, delta: [0.1 * (i % 3) as f32, -0.05, 0.02, 0.0], alt: [0.0; 4] })
             .collect();
         let panel = LogoPanel::new("w".into(), &scores, -1, 1);
         assert_eq!(panel.bases.iter().map(|b| b.0).collect::<Vec<_>>(), [-1, 0, 1]);

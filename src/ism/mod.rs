@@ -27,6 +27,9 @@ pub struct PositionScores {
     pub ref_code: u8,
     /// delta per base A, C, G, T; 0 for the reference base itself.
     pub delta: [f32; ALPHABET],
+    /// The prediction with each base (the reference's own prediction at the reference base):
+    /// what `score-variants` reports as alt_prediction, bit for bit.
+    pub alt: [f32; ALPHABET],
 }
 
 impl PositionScores {
@@ -69,11 +72,12 @@ pub fn saturate_native(model: &NativeModel, window: &[u8], features: &[f32; N_FE
             || reference.scratch(),
             |scratch, index| {
                 let ref_code = reference.code(index);
-                let mut delta = [0f32; ALPHABET];
+                let (mut delta, mut alt) = ([0f32; ALPHABET], [reference.prediction; ALPHABET]);
                 for code in (0..ALPHABET as u8).filter(|&c| c != ref_code) {
-                    delta[code as usize] = model.substitution(&reference, index, code, scratch) - reference.prediction;
+                    alt[code as usize] = model.substitution(&reference, index, code, scratch);
+                    delta[code as usize] = alt[code as usize] - reference.prediction;
                 }
-                PositionScores { index, ref_code, delta }
+                PositionScores { index, ref_code, delta, alt }
             },
         )
         .collect();
@@ -98,7 +102,7 @@ pub fn saturate_batched(
         })
         .collect();
     let mut positions: Vec<PositionScores> =
-        range.map(|index| PositionScores { index, ref_code: base_code(window[index]), delta: [0.0; ALPHABET] }).collect();
+        range.map(|index| PositionScores { index, ref_code: base_code(window[index]), delta: [0.0; ALPHABET], alt: [reference[0]; ALPHABET] }).collect();
     let first = positions.first().map_or(0, |p| p.index);
     for chunk in variants.chunks(batch.max(1)) {
         let mutated: Vec<Vec<u8>> = chunk
@@ -114,6 +118,7 @@ pub fn saturate_batched(
         predictor.predict_batch(&inputs, &mut out);
         for (&(i, c), p) in chunk.iter().zip(out) {
             positions[i - first].delta[c as usize] = p - reference[0];
+            positions[i - first].alt[c as usize] = p;
         }
     }
     Saturation { reference: reference[0], positions }

@@ -79,6 +79,9 @@ struct Row {
     entry: u32,
     reference: u8,
     alt: u8,
+    /// The prediction with the SNV, and its difference from the reference's (as
+    /// `score-variants` computes them, bit for bit).
+    prediction: f32,
     delta: f32,
 }
 
@@ -129,7 +132,7 @@ impl Precompute<'_> {
                     t.strand,
                     t.pos + 1,
                     reference,
-                    reference + r.delta,
+                    r.prediction,
                     r.delta
                 )?;
                 table.row(&t.chrom, r.pos + 1, &line)?;
@@ -167,7 +170,7 @@ impl Precompute<'_> {
                 let on_plus = |b: u8| if e.tss.strand == Strand::Minus { complement(b) } else { b };
                 let reference = on_plus(w[p.index].to_ascii_uppercase());
                 for alt in p.alts() {
-                    waiting.push(Row { pos: pos as u64, entry: i as u32, reference, alt: on_plus(BASES[alt as usize]), delta: p.delta[alt as usize] });
+                    waiting.push(Row { pos: pos as u64, entry: i as u32, reference, alt: on_plus(BASES[alt as usize]), prediction: p.alt[alt as usize], delta: p.delta[alt as usize] });
                 }
             }
             progress.inc(1);

@@ -56,6 +56,8 @@ pub struct ScoreVariants<'a> {
     pub shard: Option<Shard>,
     /// Ranks each delta among a precompute run's SNVs (percentile, PHRED).
     pub calibration: Option<crate::precompute::calibration::Calibration>,
+    /// SNV scores read from a precompute table instead of computed.
+    pub precomputed: Option<crate::precompute::lookup::Precomputed>,
 }
 
 /// What a run did, for the summary and the tests.
@@ -93,13 +95,17 @@ impl Summary {
     /// The lines printed at the end of a run: what was scored, then what was not and why.
     pub fn report(&self) -> (String, Vec<String>) {
         let info = format!(
-            "{} records read{}, {} written, {} scored ({} allele x TSS pairs: {} SNVs by the cone, {} other alleles by their alt windows; {} reference windows), {} outside every TSS window",
+            "{} records read{}, {} written, {} scored ({} allele x TSS pairs: {} SNVs by the cone, {}{} other alleles by their alt windows; {} reference windows), {} outside every TSS window",
             self.records,
             if self.via_index { " (visited through the index)" } else { "" },
             self.written,
             self.scored_records,
             self.pairs,
             self.counts.snv_pairs,
+            match self.counts.precomputed_pairs {
+                0 => String::new(),
+                n => format!("{n} SNVs read from the precomputed table, "),
+            },
             self.counts.window_pairs,
             self.counts.references,
             self.outside_windows
@@ -119,7 +125,7 @@ impl Summary {
 }
 
 impl ScoreVariants<'_> {
-    pub fn run(&self, genome: &mut Genome, index: &TssIndex, mut reader: VariantReader, outputs: &VariantOutputs) -> Result<Summary> {
+    pub fn run(mut self, genome: &mut Genome, index: &TssIndex, mut reader: VariantReader, outputs: &VariantOutputs) -> Result<Summary> {
         let mut summary = Summary::default();
         if let Some(vcf_index) = if self.use_index { reader.find_index()? } else { None } {
             let visits = if self.only_windows {
@@ -157,6 +163,7 @@ impl ScoreVariants<'_> {
         }
         let progress = Progress::new(self.quiet, None, "records");
         let mut scorer = Scorer::new(self.predictor, index, self.batch_size, self.ref_mismatch);
+        scorer.precomputed = self.precomputed.take();
         let path = reader.path().to_path_buf();
         let only_windows = self.only_windows;
         let cal = self.calibration.as_ref();

@@ -4,4 +4,5 @@
 //! SpliceAI and PromoterAI ship scores that variant interpreters look up.
 
 pub mod calibration;
+pub mod lookup;
 pub mod table;

@@ -41,6 +41,15 @@ pub struct PairScore {
     pub tss: usize,
     pub reference: f32,
     pub alt: f32,
+    /// The delta as a precomputed table gives it (its values were read, not computed).
+    pub given: Option<f32>,
+}
+
+impl PairScore {
+    /// alt - reference, or the table's delta for a pair read from one.
+    pub fn delta(&self) -> f32 {
+        self.given.unwrap_or(self.alt - self.reference)
+    }
 }
 
 /// How a record came out.
@@ -100,6 +109,8 @@ const CACHE_KEEP: usize = 256;
 pub struct Counts {
     pub snv_pairs: u64,
     pub window_pairs: u64,
+    /// SNV pairs read from a precomputed table.
+    pub precomputed_pairs: u64,
     pub references: u64,
 }
 
@@ -117,6 +128,8 @@ pub struct Scorer<'a> {
     last: Option<(ContigId, u64)>,
     buf: Vec<u8>,
     pub counts: Counts,
+    /// SNV scores to read instead of computing (`--precomputed`).
+    pub precomputed: Option<crate::precompute::lookup::Precomputed>,
 }
 
 impl<'a> Scorer<'a> {
@@ -135,6 +148,7 @@ impl<'a> Scorer<'a> {
             last: None,
             buf: Vec::new(),
             counts: Counts::default(),
+            precomputed: None,
         }
     }
 
@@ -189,13 +203,31 @@ impl<'a> Scorer<'a> {
         for (allele, e, hits) in edits {
             for tss in hits {
                 let pair = scored.pairs.len();
-                scored.pairs.push(PairScore { allele, tss, reference: 0.0, alt: 0.0 });
+                if let Some(row) = self.precomputed_row(genome, contig, &e, tss)? {
+                    scored.pairs.push(PairScore { allele, tss, reference: row.reference, alt: row.prediction, given: Some(row.delta) });
+                    self.counts.precomputed_pairs += 1;
+                    continue;
+                }
+                scored.pairs.push(PairScore { allele, tss, reference: 0.0, alt: 0.0, given: None });
                 let task = self.task(genome, tss, &e, pair)?;
                 self.tasks.push((record_no, task));
             }
         }
         self.records.push(scored);
         Ok(())
+    }
+
+    /// The precomputed table's row for SNV `e` against `tss`, when there is a table and it
+    /// holds one (same TSS: gene, transcript, strand and position).
+    fn precomputed_row(&mut self, genome: &Genome, contig: ContigId, e: &Edit, tss: usize) -> Result<Option<crate::precompute::lookup::TableRow>> {
+        let Some(table) = self.precomputed.as_mut() else { return Ok(None) };
+        if !e.is_snv() {
+            return Ok(None);
+        }
+        let t = &self.index.get(tss).tss;
+        let alt = e.alt[0].to_ascii_uppercase();
+        let rows = table.rows_at(&genome.contig(contig).name, e.start + 1)?;
+        Ok(rows.iter().find(|r| r.alt == alt && r.tss_pos == t.pos + 1 && r.plus == (t.strand == Strand::Plus) && r.gene_id == t.gene_id && r.transcript_id == t.transcript_id).cloned())
     }
 
     /// Cuts and caches the reference window of `tss` unless it is cached.
@@ -268,7 +300,7 @@ impl<'a> Scorer<'a> {
         self.score_snvs(snvs);
         self.score_windows(windows);
         for scored in &mut self.records {
-            for p in &mut scored.pairs {
+            for p in scored.pairs.iter_mut().filter(|p| p.given.is_none()) {
                 p.reference = self.cache[&p.tss].prediction.expect("computed above");
             }
         }

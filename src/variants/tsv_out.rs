@@ -38,7 +38,7 @@ pub fn write_rows(out: &mut dyn Write, s: &Scored, index: &TssIndex, cal: Option
         Ok(())
     };
     for p in &s.pairs {
-        let delta = p.alt - p.reference;
+        let delta = p.delta();
         let ranked = cal.map_or(String::new(), |c| format!("\t{:.3}\t{:.2}", c.percentile(delta), c.phred(delta)));
         row(p.allele, p.tss, &format!("{:.6}\t{:.6}\t{delta:.6}{ranked}", p.reference, p.alt), "scored")?;
     }

@@ -55,7 +55,7 @@ pub fn annotate_line(s: &Scored, index: &TssIndex, cal: Option<&Calibration>) ->
             .iter()
             .map(|p| {
                 let e = index.get(p.tss);
-                let delta = p.alt - p.reference;
+                let delta = p.delta();
                 let ranked = cal.map_or(String::new(), |c| format!("|{:.3}|{:.2}", c.percentile(delta), c.phred(delta)));
                 format!(
                     "{}|{}|{}|{}|{}|{:.6}|{:.6}|{:.6}{ranked}",
@@ -66,14 +66,14 @@ pub fn annotate_line(s: &Scored, index: &TssIndex, cal: Option<&Calibration>) ->
                     tss_distance(e.tss.pos, e.tss.strand, s.record.pos),
                     p.reference,
                     p.alt,
-                    p.alt - p.reference
+                    delta
                 )
             })
             .collect();
         added.push(format!("{KEY}={}", entries.join(",")));
         let maxabs: Vec<String> = (0..s.record.alts.len())
             .map(|a| {
-                s.pairs.iter().filter(|p| p.allele == a).map(|p| (p.alt - p.reference).abs()).reduce(f32::max).map_or(".".into(), |m| format!("{m:.6}"))
+                s.pairs.iter().filter(|p| p.allele == a).map(|p| p.delta().abs()).reduce(f32::max).map_or(".".into(), |m| format!("{m:.6}"))
             })
             .collect();
         added.push(format!("{KEY_MAXABS}={}", maxabs.join(",")));
