@@ -275,6 +275,42 @@ fn text_parsers_survive_mutation() {
     fuzz_library("v.vcf", &seed_vcf(), n, |p| names_file(p, drain_vcf(p)));
     fuzz_library("g.vcf", &seed_vcf(), n, |p| names_file(p, drain_genotypes(p)));
     fuzz_library("cal.tsv", &seed_calibration(), n, |p| names_file(p, xpresso::precompute::calibration::Calibration::read(p).map(|c| c.percentile(0.01))));
+    let (table, tbi, contigs) = seed_table();
+    let check_table = |p: &Path| {
+        std::fs::write(xpresso::output::suffixed(p, "tbi"), &tbi).unwrap();
+        let features = "features: zeros for the 6 half-life features (the training mean; no --features)";
+        let expected = xpresso::precompute::lookup::Expected { model_sha256: "15a383648008df5f843ec8651e78be5faf82609c88fb068da890aa7a89387bb0", genome_contigs_sha256: &contigs, window: xpresso::pipeline::precompute::WINDOW_RULE, features };
+        let r = xpresso::precompute::lookup::Precomputed::open(p, &expected).and_then(|mut t| {
+            let mut n = 0;
+            for pos in [264_110, 264_140, 264_169, 1] {
+                n += t.rows_at("chr2", pos)?.len();
+            }
+            Ok(n)
+        });
+        r
+    };
+    // the seed itself reads back: 3 rows per position of two TSSs' flanks
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("t.tsv.gz");
+    std::fs::write(&seed, &table).unwrap();
+    assert!(check_table(&seed).unwrap() >= 9);
+    fuzz_library("t.tsv.gz", &table, n, |p| names_file(p, check_table(p)));
+}
+
+/// A precompute table (bgzip bytes) and its index, made by the binary on the chr2 piece.
+fn seed_table() -> (Vec<u8>, Vec<u8>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("t.tsv.gz");
+    let genome = shared().join("data/genome/chr2_1-2333275.fa.gz");
+    let gtf = shared().join("data/annotation/hg38_gencode_genes_transcripts.gtf.gz");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xpresso"))
+        .args(["precompute", "-q", "-g", &genome.to_string_lossy(), "--gtf", &gtf.to_string_lossy(), "--region", "chr2:264000-264200", "--flank", "30", "-o", &table.to_string_lossy()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(std::process::Command::new("zcat").arg(&table).output().unwrap().stdout).unwrap();
+    let contigs = text.lines().find_map(|l| l.strip_prefix("##genome_contigs_sha256=")).unwrap().to_string();
+    (std::fs::read(&table).unwrap(), std::fs::read(dir.path().join("t.tsv.gz.tbi")).unwrap(), contigs)
 }
 
 /// A small calibration table, as `precompute --calibration` writes it.
