@@ -323,4 +323,21 @@ fn precomputed_lookups_equal_computing_and_bad_tables_are_refused() {
     std::fs::write(p("other.tsv.gz"), &bytes).unwrap();
     std::fs::write(p("other.tsv.gz.tbi"), &tbi).unwrap();
     refused("other.tsv.gz", &short, "another genome");
+    // same contigs, other bases: a looked-up row's REF differs from the genome
+    let text = gunzip(Path::new(&table));
+    let edited: String = text
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split('\t').collect();
+            if f.len() > 2 && f[1] == "264139" {
+                f[2] = if f[2] == "A" { "C" } else { "A" };
+            }
+            f.join("\t") + "\n"
+        })
+        .collect();
+    std::fs::write(p("edited.tsv"), edited).unwrap();
+    for (cmd, args) in [("bgzip", vec!["-f", &p("edited.tsv")]), ("tabix", vec!["-s1", "-b2", "-e2", &p("edited.tsv.gz")])] {
+        assert!(Command::new(cmd).args(&args).status().unwrap().success(), "{cmd}");
+    }
+    refused("edited.tsv.gz", &genome, "another sequence");
 }

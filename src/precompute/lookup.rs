@@ -31,6 +31,8 @@ pub struct Expected<'a> {
 /// One row of the table at a position.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableRow {
+    /// REF as the genome the table was made on has it.
+    pub reference_base: u8,
     pub alt: u8,
     pub gene_id: String,
     pub transcript_id: Option<String>,
@@ -105,6 +107,11 @@ impl Precomputed {
         Ok(Precomputed { path: path.to_path_buf(), reader, cached: None, lookups: 0 })
     }
 
+    /// The table's file, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The rows at 1-based `pos` of `chrom` (none when the table has none there).
     pub fn rows_at(&mut self, chrom: &str, pos: u64) -> Result<&[TableRow]> {
         let hit = matches!(&self.cached, Some((c, p, _)) if c == chrom && *p == pos);
@@ -130,10 +137,11 @@ impl Precomputed {
             let line: &str = record.as_ref();
             let f: Vec<&str> = line.split('\t').collect();
             let parsed = (|| {
-                if f.len() != 12 || f[1].parse::<u64>().ok()? != pos || f[3].len() != 1 {
+                if f.len() != 12 || f[1].parse::<u64>().ok()? != pos || f[2].len() != 1 || f[3].len() != 1 {
                     return None;
                 }
                 Some(TableRow {
+                    reference_base: f[2].as_bytes()[0],
                     alt: f[3].as_bytes()[0],
                     gene_id: f[4].to_string(),
                     transcript_id: (f[6] != ".").then(|| f[6].to_string()),

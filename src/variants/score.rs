@@ -203,7 +203,8 @@ impl<'a> Scorer<'a> {
         for (allele, e, hits) in edits {
             for tss in hits {
                 let pair = scored.pairs.len();
-                if let Some(row) = self.precomputed_row(genome, contig, &e, tss)? {
+                let genome_base = scored.record.reference.as_bytes().get((e.start + 1).saturating_sub(scored.record.pos) as usize).copied();
+                if let Some(row) = self.precomputed_row(genome, contig, &e, tss, genome_base)? {
                     scored.pairs.push(PairScore { allele, tss, reference: row.reference, alt: row.prediction, given: Some(row.delta) });
                     self.counts.precomputed_pairs += 1;
                     continue;
@@ -219,14 +220,28 @@ impl<'a> Scorer<'a> {
 
     /// The precomputed table's row for SNV `e` against `tss`, when there is a table and it
     /// holds one (same TSS: gene, transcript, strand and position).
-    fn precomputed_row(&mut self, genome: &Genome, contig: ContigId, e: &Edit, tss: usize) -> Result<Option<crate::precompute::lookup::TableRow>> {
+    /// Its REF must be the genome's base there (`genome_base`, the record's REF, checked
+    /// against the genome already): a table made on another sequence is refused.
+    fn precomputed_row(&mut self, genome: &Genome, contig: ContigId, e: &Edit, tss: usize, genome_base: Option<u8>) -> Result<Option<crate::precompute::lookup::TableRow>> {
         let Some(table) = self.precomputed.as_mut() else { return Ok(None) };
         if !e.is_snv() {
             return Ok(None);
         }
         let t = &self.index.get(tss).tss;
         let alt = e.alt[0].to_ascii_uppercase();
-        let rows = table.rows_at(&genome.contig(contig).name, e.start + 1)?;
+        let name = &genome.contig(contig).name;
+        let path = table.path().display().to_string();
+        let rows = table.rows_at(name, e.start + 1)?;
+        if let (Some(row), Some(base)) = (rows.first(), genome_base.filter(|b| !b.eq_ignore_ascii_case(&b'N'))) {
+            if !row.reference_base.eq_ignore_ascii_case(&base) {
+                return Err(crate::input::InputError::msg(format!(
+                    "{path}: its REF at {name}:{} is {} where the genome has {}: the table was made on another sequence",
+                    e.start + 1,
+                    row.reference_base as char,
+                    base.to_ascii_uppercase() as char
+                )));
+            }
+        }
         Ok(rows.iter().find(|r| r.alt == alt && r.tss_pos == t.pos + 1 && r.plus == (t.strand == Strand::Plus) && r.gene_id == t.gene_id && r.transcript_id == t.transcript_id).cloned())
     }
 
