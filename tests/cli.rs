@@ -11,7 +11,9 @@ const SUBCOMMANDS: [&str; 6] = ["annotate", "predict", "scan", "ism", "score-var
 fn version_completions_and_man_pages_cover_every_subcommand() {
     let (status, stdout, _) = xpresso(&["--version"]);
     assert!(status.success());
-    assert_eq!(stdout.trim(), format!("xpresso {}", env!("CARGO_PKG_VERSION")));
+    // the version, then which backends this build has
+    let backends = if cfg!(feature = "torch") { "(backends: native CPU kernel; libtorch, for --device cuda and --backend torch)" } else { "(backends: native CPU kernel; libtorch not built in: no --device cuda)" };
+    assert_eq!(stdout.trim(), format!("xpresso {} {backends}", env!("CARGO_PKG_VERSION")));
     for shell in ["bash", "zsh", "fish"] {
         let (status, script, stderr) = xpresso(&["completions", shell]);
         assert!(status.success(), "{stderr}");

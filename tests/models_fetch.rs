@@ -116,7 +116,7 @@ fn corrupt_download_is_refused_and_nothing_is_written() {
     let left: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
     assert!(left.is_empty(), "the cache stays empty: {left:?}");
     let (_, stdout, _) = xpresso_with_cache(&cache, &["models", "list"]);
-    assert!(stdout.contains("human\tmissing"), "{stdout}");
+    assert!(stdout.contains("human\tbuilt-in (no cached copy)"), "{stdout}");
 }
 
 #[test]

@@ -98,6 +98,12 @@ impl ModelArgs {
 
     /// Resolves and loads the model on its device; returns it with the label provenance lines use.
     pub fn load(&self) -> Result<(Box<dyn Predictor>, String)> {
+        if self.device.starts_with("cuda") && self.backend != Backend::Native && !cfg!(feature = "torch") {
+            return Err(super::usage_error(format!(
+                "--device {} needs the libtorch backend (the `torch` feature), and this xpresso was built without it (`xpresso --version` says which backends it has): rebuild with `cargo install --features torch`, or use --device cpu",
+                self.device
+            )));
+        }
         if self.backend == Backend::Torch && !cfg!(feature = "torch") {
             return Err(super::usage_error(
                 "--backend torch needs a build with the `torch` feature (libtorch): `cargo install --features torch`; this one has the native backend only",

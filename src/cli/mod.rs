@@ -23,10 +23,16 @@ use args::RunArgs;
 use crate::output::guard::{self, Named};
 use crate::output::staging;
 
+/// `--version`: the version and the backends compiled in.
+#[cfg(feature = "torch")]
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (backends: native CPU kernel; libtorch, for --device cuda and --backend torch)");
+#[cfg(not(feature = "torch"))]
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (backends: native CPU kernel; libtorch not built in: no --device cuda)");
+
 /// Predict mRNA expression from promoter sequence with the published Xpresso CNN
 /// (Agarwal & Shendure, Cell Reports 2020).
 #[derive(Parser, Debug)]
-#[command(name = "xpresso", version, about, long_about = None, propagate_version = true)]
+#[command(name = "xpresso", version = VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -143,7 +143,7 @@ pub fn list() -> Result<Vec<(String, String, PathBuf)>> {
         .map(|m| {
             let path = dir.join(m.file);
             let state = if !path.exists() {
-                "missing".to_string()
+                "built-in (no cached copy)".to_string()
             } else if sha256_file(&path)? == m.sha256 {
                 "ok".to_string()
             } else {

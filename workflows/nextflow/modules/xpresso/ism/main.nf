@@ -30,7 +30,7 @@ process XPRESSO_ISM {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 
@@ -42,7 +42,7 @@ process XPRESSO_ISM {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 }

@@ -33,7 +33,7 @@ process XPRESSO_PERSONAL {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 
@@ -45,7 +45,7 @@ process XPRESSO_PERSONAL {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 }

@@ -29,7 +29,7 @@ process XPRESSO_PREDICT {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 
@@ -41,7 +41,7 @@ process XPRESSO_PREDICT {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 }

@@ -35,7 +35,7 @@ process XPRESSO_SCOREVARIANTS {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 
@@ -48,7 +48,7 @@ process XPRESSO_SCOREVARIANTS {
 
     cat <<-END_VERSIONS > versions.yml
     "${task.process}":
-        xpresso: \$(xpresso --version | sed 's/^xpresso //')
+        xpresso: \$(xpresso --version | awk '{print \$2}')
     END_VERSIONS
     """
 }
