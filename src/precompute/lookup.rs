@@ -49,7 +49,6 @@ pub struct Precomputed {
     reader: csi::io::IndexedReader<bgzf::io::Reader<File>, noodles::tabix::Index>,
     /// Rows of the last position asked for.
     cached: Option<(String, u64, Vec<TableRow>)>,
-    pub lookups: u64,
 }
 
 impl Precomputed {
@@ -71,7 +70,6 @@ impl Precomputed {
         }
         let index = noodles::tabix::fs::read(&index_path).map_err(|e| bad(format!("cannot read its index {}: {e}", index_path.display())))?;
         // the `##` lines
-        file.seek(SeekFrom::Start(0))?;
         let mut header = Vec::new();
         let mut text = bgzf::io::Reader::new(File::open(path)?);
         let mut line = String::new();
@@ -104,7 +102,7 @@ impl Precomputed {
             return Err(bad(format!("made with other half-life features ({features}); this run: {}", expected.features)));
         }
         let reader = csi::io::IndexedReader::new(File::open(path)?, index);
-        Ok(Precomputed { path: path.to_path_buf(), reader, cached: None, lookups: 0 })
+        Ok(Precomputed { path: path.to_path_buf(), reader, cached: None })
     }
 
     /// The table's file, for messages.
@@ -116,7 +114,6 @@ impl Precomputed {
     pub fn rows_at(&mut self, chrom: &str, pos: u64) -> Result<&[TableRow]> {
         let hit = matches!(&self.cached, Some((c, p, _)) if c == chrom && *p == pos);
         if !hit {
-            self.lookups += 1;
             let rows = self.query(chrom, pos)?;
             self.cached = Some((chrom.to_string(), pos, rows));
         }

@@ -45,38 +45,34 @@ pub fn haplotype_tss(tss: u64, strand: Strand, edits: &[&Edit]) -> i64 {
 /// genome span `[first, end)` (0-based) its reference bases were read from: a haplotype's
 /// deletions pull bases from beyond the reference window into it.
 pub fn haplotype_window(genome: &mut Genome, contig: ContigId, tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<(i64, i64)> {
-    out.clear();
-    let span = walk(tss, strand, edits, |piece| {
-        match piece {
-            Piece::Genome(a, b) => {
-                genome.fetch_padded(contig, a, b, buf)?;
-                out.extend_from_slice(buf);
-            }
-            Piece::Alt(bases) => out.extend_from_slice(bases),
-        }
+    assemble(tss, strand, edits, out, |a, b, out| {
+        genome.fetch_padded(contig, a, b, buf)?;
+        out.extend_from_slice(buf);
         Ok(())
-    })?;
-    if strand == Strand::Minus {
-        onehot::reverse_complement(out);
-    }
-    Ok(span)
+    })
 }
 
 /// `haplotype_window` from `local`, the genome's bases from `local_start` on (N beyond the
 /// contig's ends, as `Genome::fetch_padded` gives them): for threads that hold no genome
 /// reader. An error when the window reads beyond `local` (callers check `haplotype_span`).
 pub fn haplotype_window_in(local: &[u8], local_start: i64, tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>) -> Result<(i64, i64)> {
-    out.clear();
-    let span = walk(tss, strand, edits, |piece| {
-        match piece {
-            Piece::Genome(a, b) => {
-                let (a, b) = (a - local_start, b - local_start);
-                anyhow::ensure!(a >= 0 && b as usize <= local.len(), "haplotype window reads {a}..{b} beyond the {} bases held", local.len());
-                out.extend_from_slice(&local[a as usize..b as usize]);
-            }
-            Piece::Alt(bases) => out.extend_from_slice(bases),
-        }
+    assemble(tss, strand, edits, out, |a, b, out| {
+        let (a, b) = (a - local_start, b - local_start);
+        anyhow::ensure!(a >= 0 && b as usize <= local.len(), "haplotype window reads {a}..{b} beyond the {} bases held", local.len());
+        out.extend_from_slice(&local[a as usize..b as usize]);
         Ok(())
+    })
+}
+
+/// The walk's pieces written into `out` (genome bases `[a, b)` by `genome`), on `strand`.
+fn assemble(tss: u64, strand: Strand, edits: &[&Edit], out: &mut Vec<u8>, mut genome: impl FnMut(i64, i64, &mut Vec<u8>) -> Result<()>) -> Result<(i64, i64)> {
+    out.clear();
+    let span = walk(tss, strand, edits, |piece| match piece {
+        Piece::Genome(a, b) => genome(a, b, out),
+        Piece::Alt(bases) => {
+            out.extend_from_slice(bases);
+            Ok(())
+        }
     })?;
     if strand == Strand::Minus {
         onehot::reverse_complement(out);
