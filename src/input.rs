@@ -99,9 +99,15 @@ pub fn check_bgzf_complete(file: &mut File, path: &Path, what: &str) -> Result<(
 
 /// A BGZF stream that can't be checked in advance (stdin): at its end, the last 28 bytes
 /// must be the end-of-file block, else the read fails as truncated.
-struct BgzfTail<R> {
+pub(crate) struct BgzfTail<R> {
     inner: R,
     tail: Vec<u8>,
+}
+
+impl<R> BgzfTail<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        BgzfTail { inner, tail: Vec::with_capacity(2 * BGZF_EOF.len()) }
+    }
 }
 
 impl<R: Read> Read for BgzfTail<R> {

@@ -114,7 +114,7 @@ fn every_snv_of_every_window_sorted_indexed_and_equal_to_score_variants() {
     let (status, _, stderr) = xpresso(&["score-variants", "-q", "-g", &genome(), "--gtf", &gtf(), "--vcf", &vcf_path.to_string_lossy(), "-o", &scored_vcf.to_string_lossy(), "--tsv", &tsv.to_string_lossy(), "--calibration", &cal.to_string_lossy()]);
     assert!(status.success(), "{stderr}");
     let scored = std::fs::read_to_string(&tsv).unwrap();
-    assert!(scored.lines().any(|l| l == "chrom\tpos\tid\tref\talt\tgene_id\tgene_name\ttranscript_id\tstrand\ttss_distance\tref_prediction\talt_prediction\tdelta\tpercentile\tphred\tstatus"));
+    assert!(scored.lines().any(|l| l == "#chrom\tpos\tid\tref\talt\tgene_id\tgene_name\ttranscript_id\tstrand\ttss_distance\tref_prediction\talt_prediction\tdelta\tpercentile\tphred\tstatus"));
     let mut deltas: HashMap<(String, String, String, String), (f64, f64)> = HashMap::new();
     for l in scored.lines().filter(|l| !l.starts_with("##") && !l.starts_with("chrom\t")) {
         let f: Vec<&str> = l.split('\t').collect();

@@ -106,3 +106,12 @@ fn personal_on_torch_cpu_matches_native() {
         }
     }
 }
+
+/// An installed torch build must start from a fresh shell (a workflow task) without
+/// LD_LIBRARY_PATH: build.rs records libtorch's folder as the binary's run path.
+#[test]
+fn the_torch_binary_runs_without_ld_library_path() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xpresso")).arg("--version").env_remove("LD_LIBRARY_PATH").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("libtorch, for --device cuda"), "{}", String::from_utf8_lossy(&out.stdout));
+}

@@ -80,7 +80,7 @@ fn inputs() -> Inputs {
 const LOCUS: &str = "22:20,110,001-20,125,000";
 
 #[test]
-fn snakemake_workflow_runs_and_its_gathered_outputs_equal_plain_runs() {
+fn workflows_snakemake_runs_and_its_gathered_outputs_equal_plain_runs() {
     let i = inputs();
     let model = s(&human_model());
     let config = format!(
@@ -276,7 +276,7 @@ fn groovy() -> Command {
 }
 
 #[test]
-fn nextflow_files_are_valid_groovy_syntax() {
+fn workflows_nextflow_files_are_valid_groovy_syntax() {
     let nf = repo().join("workflows/nextflow");
     let mut files = vec![nf.join("main.nf"), nf.join("nextflow.config"), nf.join("modules/local/gather.nf")];
     for m in ["annotate", "predict", "scan", "ism", "scorevariants", "personal"] {
@@ -308,7 +308,7 @@ fn vars(process: &str, prefix: &str, args: &str, extra: &[(&'static str, &str)])
 }
 
 #[test]
-fn nextflow_modules_render_to_commands_that_run() {
+fn workflows_nextflow_modules_render_to_commands_that_run() {
     let i = inputs();
     let model = human_model();
     let staged: Vec<(&str, &Path)> = vec![("chr22.fa.gz", &i.genome), ("genes.gtf.gz", &i.gtf), ("model.h5", &model)];

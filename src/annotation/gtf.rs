@@ -50,6 +50,8 @@ pub struct GtfTssReader {
     seen: (u64, u64),
     pub stats: GtfStats,
     notes: Notes,
+    /// The end was reached and reported (an iterator may be asked again after its end).
+    ended: bool,
 }
 
 impl GtfTssReader {
@@ -65,10 +67,14 @@ impl GtfTssReader {
             seen: (0, 0),
             stats: GtfStats::default(),
             notes,
+            ended: false,
         })
     }
 
     fn next_tss(&mut self) -> Result<Option<Tss>> {
+        if self.ended {
+            return Ok(None);
+        }
         loop {
             self.line_no += 1;
             let n = self
@@ -76,6 +82,7 @@ impl GtfTssReader {
                 .read_line(&mut self.line)
                 .map_err(|e| anyhow::anyhow!("GTF {} line {}: {}", self.path.display(), self.line_no, read_error(&e)))?;
             if n == 0 {
+                self.ended = true;
                 return self.at_end().map(|_| None);
             }
             if self.line.as_ref().trim_ascii().is_empty() {

@@ -48,9 +48,6 @@ pub struct AnnotateArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
-
-    #[command(flatten)]
-    pub run: super::args::RunArgs,
 }
 
 impl AnnotateArgs {

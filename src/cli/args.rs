@@ -21,16 +21,16 @@ use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 #[command(next_help_heading = "Run")]
 pub struct RunArgs {
     /// Worker threads for the model, 0-1024 (0 = one per core).
-    #[arg(short = 't', long, default_value_t = 0, value_name = "N", value_parser = threads)]
+    #[arg(short = 't', long, default_value_t = 0, value_name = "N", value_parser = threads, global = true)]
     pub threads: usize,
 
     /// No progress bar; the end-of-run warnings joined into one line (errors still printed).
-    #[arg(short, long)]
+    #[arg(short, long, global = true)]
     pub quiet: bool,
 
     /// More messages on stderr: -v adds what each step found (debug), -vv everything (trace).
     /// XPRESSO_LOG (e.g. `debug`, `xpresso::variants=trace`) overrides -v/-q.
-    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet", global = true)]
     pub verbose: u8,
 }
 
@@ -150,6 +150,9 @@ pub fn genome_inputs(flag: &str, path: &std::path::Path) -> Vec<Named> {
 
 /// A VCF/BCF input and the `.tbi`/`.csi` index that may be read beside it.
 pub fn vcf_inputs(path: &std::path::Path) -> Vec<Named> {
+    if path.as_os_str() == "-" {
+        return Vec::new(); // stdin
+    }
     let mut v = vec![Named::new("--vcf", path)];
     v.extend(["tbi", "csi"].map(|ext| Named::new("--vcf index", crate::output::suffixed(path, ext))));
     v

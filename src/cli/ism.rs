@@ -81,9 +81,6 @@ pub struct IsmArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
-
-    #[command(flatten)]
-    pub run: super::args::RunArgs,
 }
 
 impl IsmArgs {

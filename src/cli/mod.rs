@@ -36,6 +36,10 @@ const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (backends: native CPU
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// -t, -q, -v: accepted before the subcommand name as well as after it.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -63,20 +67,6 @@ pub enum Command {
 }
 
 impl Command {
-    /// The run options of a subcommand that runs the model (models, completions and man have none).
-    fn run_args(&self) -> RunArgs {
-        match self {
-            Command::Annotate(a) => a.run,
-            Command::Predict(a) => a.run,
-            Command::Scan(a) => a.run,
-            Command::Ism(a) => a.run,
-            Command::ScoreVariants(a) => a.run,
-            Command::Personal(a) => a.run,
-            Command::Precompute(a) => a.run,
-            Command::Models(_) | Command::Completions(_) | Command::Man(_) => RunArgs::default(),
-        }
-    }
-
     /// The files this command reads and writes, to refuse an output that would destroy one.
     fn paths(&self) -> (Vec<Named>, Vec<Named>) {
         match self {
@@ -94,8 +84,16 @@ impl Command {
 
 /// Parses the command line, runs it, prints any error as one line, returns the exit status.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let run_args = cli.command.run_args();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Some(name) = matches.subcommand_name() {
+        let _ = SUBCOMMAND.set(name.to_string());
+    }
+    let run_args = cli.run;
     init_logging(run_args.quiet, run_args.verbose);
     if run_args.quiet {
         crate::pipeline::progress::quiet_all();
@@ -152,8 +150,17 @@ pub const EXIT_INPUT: u8 = 3;
 /// clap's usage status, 2.
 pub(crate) fn usage_error(message: impl std::fmt::Display) -> anyhow::Error {
     use clap::CommandFactory;
-    Cli::command().error(clap::error::ErrorKind::MissingRequiredArgument, message).into()
+    let mut cli = Cli::command();
+    cli.build(); // names each subcommand `xpresso NAME` in its usage line
+    let kind = clap::error::ErrorKind::MissingRequiredArgument;
+    match SUBCOMMAND.get().and_then(|name| cli.find_subcommand_mut(name)) {
+        Some(sub) => sub.error(kind, message).into(),
+        None => cli.error(kind, message).into(),
+    }
 }
+
+/// The subcommand being run, so a usage error found after parsing prints its usage.
+static SUBCOMMAND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Messages go to stderr as `xpresso: [level: ]message`; info is the default level.
 fn init_logging(quiet: bool, verbose: u8) {

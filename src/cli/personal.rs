@@ -102,9 +102,6 @@ pub struct PersonalArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
-
-    #[command(flatten)]
-    pub run: super::args::RunArgs,
 }
 
 impl PersonalArgs {

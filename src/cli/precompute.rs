@@ -47,9 +47,6 @@ pub struct PrecomputeArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
-
-    #[command(flatten)]
-    pub run: super::args::RunArgs,
 }
 
 impl PrecomputeArgs {

@@ -32,9 +32,6 @@ pub struct PredictArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
-
-    #[command(flatten)]
-    pub run: super::args::RunArgs,
 }
 
 impl PredictArgs {

@@ -44,9 +44,6 @@ pub struct ScanArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
-
-    #[command(flatten)]
-    pub run: super::args::RunArgs,
 }
 
 fn finite(s: &str) -> Result<f32, String> {

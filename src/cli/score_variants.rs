@@ -74,9 +74,6 @@ pub struct ScoreVariantsArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
-
-    #[command(flatten)]
-    pub run: super::args::RunArgs,
 }
 
 impl ScoreVariantsArgs {

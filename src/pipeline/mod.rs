@@ -8,6 +8,7 @@
 pub mod annotate;
 pub mod fasta_jobs;
 pub mod ism;
+pub mod missing;
 pub mod personal;
 pub mod precompute;
 pub mod predict;

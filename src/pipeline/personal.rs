@@ -138,9 +138,7 @@ impl PersonalSummary {
         if s.ref_mismatches > 0 {
             warnings.push(format!("{} records have a REF that differs from the genome: left out (wrong assembly?)", s.ref_mismatches));
         }
-        for (chrom, n) in &s.unknown_chroms {
-            warnings.push(format!("chromosome {chrom} of the VCF is not in the genome (nor an alias): {n} records left out"));
-        }
+        warnings.extend(super::missing::warnings(&s.unknown_chroms, "of the VCF ", "records", "left out"));
         for (reason, n) in &s.skipped_alleles {
             warnings.push(format!("{n} ALT alleles kept as reference: {}", reason.describe()));
         }

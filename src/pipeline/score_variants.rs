@@ -114,9 +114,7 @@ impl Summary {
         if self.ref_mismatches > 0 {
             warnings.push(format!("{} records have a REF that differs from the genome: not scored, flagged XPRESSO_REF_MISMATCH (wrong assembly?)", self.ref_mismatches));
         }
-        for (chrom, n) in &self.unknown_chroms {
-            warnings.push(format!("chromosome {chrom} of the VCF is not in the genome (nor an alias): {n} records not scored"));
-        }
+        warnings.extend(super::missing::warnings(&self.unknown_chroms, "of the VCF ", "records", "not scored"));
         for (reason, n) in &self.skipped_alleles {
             warnings.push(format!("{n} ALT alleles skipped: {}", reason.describe()));
         }

@@ -161,9 +161,7 @@ impl<'g> TssWindows<'g> {
             if warn { warnings.push(text) } else { log::info!("{text}") }
         }
         warnings.extend(self.features.warning());
-        for (chrom, n) in &self.missing_chroms {
-            warnings.push(format!("chromosome {chrom} is not in the genome (nor an alias): {n} TSSs skipped"));
-        }
+        warnings.extend(super::missing::warnings(&self.missing_chroms, "", "TSSs", "skipped"));
         for (chrom, n) in &self.past_end {
             let len = self.genome.resolve(chrom).map_or(0, |id| self.genome.contig(id).len);
             warnings.push(format!("{n} TSSs on {chrom} lie past its end in the genome ({len} bp; another assembly?): skipped"));

@@ -114,11 +114,20 @@ impl VariantReader {
 
     fn open_inner(path: &Path) -> Result<Self> {
         let what = || format!("cannot read VCF/BCF {}", path.display());
-        let file = File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?;
+        // `-` is stdin (bcftools' convention): streamed, so never read through an index
+        let stdin = path.as_os_str() == "-";
+        let file: Box<dyn std::io::Read + Send> = if stdin {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?)
+        };
         let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
-        let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
+        let file_len = if stdin { u64::MAX } else { std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX) };
         let is_bgzf = crate::input::is_bgzf(reader.fill_buf().with_context(what)?);
-        if is_bgzf {
+        if is_bgzf && stdin {
+            // checked at its end instead: a stream cannot be seeked to its last block
+            reader = Box::new(BufReader::with_capacity(1 << 16, crate::input::BgzfTail::new(reader)));
+        } else if is_bgzf {
             crate::input::check_bgzf_complete(&mut File::open(path)?, path, "VCF/BCF")?;
         }
         // deflate expands at most ~1032:1; each gzip layer multiplies what the bytes can hold
@@ -162,7 +171,7 @@ impl VariantReader {
     }
 
     fn find_index_inner(&self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
-        if !self.is_bgzf {
+        if !self.is_bgzf || self.path.as_os_str() == "-" {
             return Ok(None);
         }
         let (tbi, csi_path) = (crate::output::suffixed(&self.path, "tbi"), crate::output::suffixed(&self.path, "csi"));

@@ -37,8 +37,10 @@ impl TssIndex {
         let (tsss, _) = source.open(&windows.notes.clone())?;
         let mut entries = Vec::new();
         for tss in tsss {
-            let tss = tss?;
+            let mut tss = tss?;
             if let Some((contig, features)) = windows.place(&tss)? {
+                // named as the genome names it, like every output of a run (annotate's TSV)
+                tss.chrom.clone_from(&windows.genome.contig(contig).name);
                 let span = window::span(tss.pos, tss.strand);
                 entries.push(TssEntry { tss, contig, features, span });
             }

@@ -9,7 +9,7 @@ use crate::precompute::calibration::Calibration;
 use super::tss_index::TssIndex;
 use super::vcf_out::tss_distance;
 
-pub const HEADER: &str = "chrom\tpos\tid\tref\talt\tgene_id\tgene_name\ttranscript_id\tstrand\ttss_distance\tref_prediction\talt_prediction\tdelta\tstatus";
+pub const HEADER: &str = "#chrom\tpos\tid\tref\talt\tgene_id\tgene_name\ttranscript_id\tstrand\ttss_distance\tref_prediction\talt_prediction\tdelta\tstatus";
 
 /// The column header; with a calibration table, `percentile` and `phred` follow `delta`.
 pub fn header(calibrated: bool) -> String {
@@ -25,7 +25,7 @@ pub fn write_rows(out: &mut dyn Write, s: &Scored, index: &TssIndex, cal: Option
         writeln!(
             out,
             "{}\t{}\t{id}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{values}\t{status}",
-            r.chrom,
+            e.chrom, // the genome's name, as annotate writes it (the VCF's may be an alias)
             r.pos,
             r.reference,
             r.alts[allele],
