@@ -175,7 +175,11 @@ pub fn provenance(model: &str, features: &FeatureArgs) -> Vec<String> {
 /// The provenance line saying which half-life features the windows got.
 pub fn features_line(features: &FeatureArgs) -> String {
     match &features.features {
-        Some(path) => format!("features: the 6 half-life features from {} (missing rows: {:?})", path.display(), features.missing_features),
+        Some(path) => format!(
+            "features: the 6 half-life features from {} (a TSS without a row: --missing-features {})",
+            path.display(),
+            clap::ValueEnum::to_possible_value(&features.missing_features).map_or_else(String::new, |v| v.get_name().to_string())
+        ),
         None => "features: zeros for the 6 half-life features (the training mean; no --features)".to_string(),
     }
 }

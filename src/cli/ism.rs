@@ -135,7 +135,7 @@ pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
     };
     let (windows, warnings) = ism.run(input, &outputs)?;
     super::report_warnings(&warnings, quiet);
-    log::info!("mutated {windows} windows in {:.1} s", started.elapsed().as_secs_f64());
+    log::info!("mutated {windows} window{} in {:.1} s", if windows == 1 { "" } else { "s" }, started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -58,7 +58,7 @@ pub enum Command {
     Personal(personal::PersonalArgs),
     /// Score every SNV of every TSS window into a sorted, tabix-indexed table (and a calibration table).
     Precompute(precompute::PrecomputeArgs),
-    /// Fetch and list the published models in the local cache.
+    /// Fetch, list and export the published models (built in; the cache holds copies).
     Models(models::ModelsArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
@@ -77,7 +77,8 @@ impl Command {
             Command::ScoreVariants(a) => a.paths(),
             Command::Personal(a) => a.paths(),
             Command::Precompute(a) => a.paths(),
-            Command::Models(_) | Command::Completions(_) | Command::Man(_) => (Vec::new(), Vec::new()),
+            Command::Models(a) => a.paths(),
+            Command::Completions(_) | Command::Man(_) => (Vec::new(), Vec::new()),
         }
     }
 }

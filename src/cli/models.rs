@@ -1,4 +1,5 @@
-//! `xpresso models fetch|list`: the published models in the user's cache.
+//! `xpresso models fetch|list|export`: the published models in the user's cache, or
+//! written out of the binary (offline) for tools and workflow modules that want a file.
 
 use std::io::Write;
 
@@ -30,6 +31,25 @@ pub enum ModelsCommand {
     },
     /// Show each published model, whether it is cached and verified, and its path.
     List,
+    /// Write a built-in model's .h5 (byte for byte the published file), offline: for other
+    /// tools, or a workflow that passes the model as a file.
+    Export {
+        /// `human` or `mouse`.
+        name: String,
+        /// Where to write the .h5 (`-` for stdout); written whole or not at all.
+        #[arg(short, long, value_name = "FILE.h5")]
+        output: std::path::PathBuf,
+    },
+}
+
+impl ModelsArgs {
+    /// The file `models export` writes (checked like every output).
+    pub fn paths(&self) -> (Vec<crate::output::guard::Named>, Vec<crate::output::guard::Named>) {
+        match &self.command {
+            ModelsCommand::Export { output, .. } => (Vec::new(), vec![crate::output::guard::Named::new("-o", output)]),
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
 }
 
 pub fn run(args: ModelsArgs) -> Result<()> {
@@ -47,6 +67,19 @@ pub fn run(args: ModelsArgs) -> Result<()> {
             }
             out.flush()?;
             log::info!("both published models are built in (`--model human|mouse` needs no download); the cache holds copies for other tools");
+        }
+        ModelsCommand::Export { name, output } => {
+            let Some(model) = registry::known(&name) else {
+                let names: Vec<&str> = registry::KNOWN_MODELS.iter().map(|m| m.name).collect();
+                return Err(super::usage_error(format!("models export {name}: not a built-in model (they are: {})", names.join(", "))));
+            };
+            if output.extension().is_some_and(|e| e == "gz" || e == "bgz") {
+                return Err(super::usage_error(format!("-o {}: an .h5 is written as it is, not compressed: name it .h5", output.display())));
+            }
+            let mut out = crate::output::Output::create(&output)?;
+            out.write_all(model.bytes)?;
+            out.finish()?;
+            log::info!("model '{name}' ({}, sha256 {}) written to {}", model.file, model.sha256, output.display());
         }
     }
     Ok(())
