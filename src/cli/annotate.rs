@@ -81,6 +81,7 @@ pub fn run(args: AnnotateArgs, quiet: bool) -> Result<()> {
     let summary = annotate.run(&outputs)?;
     super::report_warnings(&summary.warnings, quiet);
     let secs = started.elapsed().as_secs_f64();
+    super::stats::count("tss_predicted", summary.predicted);
     log::info!("predicted {} TSSs in {secs:.1} s ({:.0}/s)", summary.predicted, summary.predicted as f64 / secs);
     Ok(())
 }

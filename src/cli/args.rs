@@ -118,8 +118,11 @@ impl ModelArgs {
 /// The half-life features table and what to do when a row is missing.
 #[derive(Args, Debug, Clone)]
 pub struct FeatureArgs {
-    /// TSV with a header: key column, then the model's 6 numeric half-life features in model
-    /// order (already z-scored). Without it every window gets zeros, the training mean.
+    /// TSV with a header: key column, then 6 numbers per gene, the mRNA half-life features
+    /// the model was trained with, already z-scored, in training order. No source names them:
+    /// believed UTR5LEN, CDSLEN, UTR3LEN (log10 bp) and UTR5GC, CDSGC, UTR3GC (unconfirmed;
+    /// means and SDs unpublished; docs/annotate.md). Without it every window gets zeros, the
+    /// training mean (an average mRNA), as the paper's scripts and Kipoi do: the default to use.
     #[arg(long, value_name = "TSV")]
     pub features: Option<PathBuf>,
 

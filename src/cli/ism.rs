@@ -135,6 +135,7 @@ pub fn run(args: IsmArgs, quiet: bool) -> Result<()> {
     };
     let (windows, warnings) = ism.run(input, &outputs)?;
     super::report_warnings(&warnings, quiet);
+    super::stats::count("windows_mutated", windows as u64);
     log::info!("mutated {windows} window{} in {:.1} s", if windows == 1 { "" } else { "s" }, started.elapsed().as_secs_f64());
     Ok(())
 }

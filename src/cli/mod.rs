@@ -13,6 +13,7 @@ mod scan;
 mod personal;
 mod precompute;
 mod score_variants;
+mod stats;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,11 @@ pub struct Cli {
     /// -t, -q, -v: accepted before the subcommand name as well as after it.
     #[command(flatten)]
     pub run: RunArgs,
+
+    /// Write the run's counts, warnings and time as JSON (MultiQC custom content: name it
+    /// `*_mqc.json` for a table in the report); written with the other outputs, all or none.
+    #[arg(long, global = true, value_name = "FILE.json", help_heading = "Run")]
+    pub stats: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +136,7 @@ fn one_line(message: &str) -> String {
 
 /// Prints the end-of-run warnings: each on its line, or with -q one summary line.
 pub(crate) fn report_warnings(warnings: &[String], quiet: bool) {
+    stats::warnings(warnings);
     if warnings.is_empty() {
         return;
     }
@@ -186,8 +193,26 @@ fn init_logging(quiet: bool, verbose: u8) {
 }
 
 fn run(cli: Cli, run_args: RunArgs) -> anyhow::Result<()> {
-    let (inputs, outputs) = cli.command.paths();
+    let started = std::time::Instant::now();
+    let (inputs, mut outputs) = cli.command.paths();
+    let row = outputs.first().map_or_else(|| "xpresso".to_string(), |o| stats::row_name(&o.path));
+    if let Some(path) = &cli.stats {
+        if matches!(cli.command, Command::Models(_) | Command::Completions(_) | Command::Man(_)) {
+            return Err(usage_error("--stats: this subcommand runs no model and counts nothing (give it to annotate, predict, scan, ism, score-variants, personal or precompute)"));
+        }
+        outputs.push(Named::new("--stats", path));
+    }
     guard::check(&inputs, &outputs).map_err(usage_error)?;
+    let stats_path = cli.stats.clone();
+    let subcommand = SUBCOMMAND.get().cloned().unwrap_or_default();
+    run_command(cli, run_args)?;
+    if let Some(path) = stats_path {
+        stats::write(&path, &stats::document(&subcommand, &row, started.elapsed().as_secs_f64()))?;
+    }
+    Ok(())
+}
+
+fn run_command(cli: Cli, run_args: RunArgs) -> anyhow::Result<()> {
     if run_args.threads > 0 {
         rayon::ThreadPoolBuilder::new().num_threads(run_args.threads).build_global()?;
     }

@@ -181,6 +181,9 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
     let outputs = PersonalOutputs { matrix: args.output, format: args.format, haplotypes: args.haplotypes, long: args.long, summary: args.summary };
     let summary = personal.run(&mut genome, entries, sites, &outputs)?;
     let (line, warnings) = summary.report();
+    for (key, n) in [("tss", summary.tsss), ("samples", summary.samples), ("sample_haplotypes", summary.sample_haplotypes), ("distinct_windows", summary.distinct), ("vcf_records", summary.sites.records)] {
+        super::stats::count(key, n);
+    }
     super::report_warnings(&[tss_warnings, contig_warning.into_iter().collect(), warnings].concat(), quiet);
     log::info!("{line}; {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -89,6 +89,8 @@ pub fn run(args: PrecomputeArgs, quiet: bool) -> Result<()> {
     let summary = precompute.run(&mut windows, &source, &selection, &outputs)?;
     super::report_warnings(&summary.warnings, quiet);
     let secs = started.elapsed().as_secs_f64();
+    super::stats::count("rows", summary.rows);
+    super::stats::count("tss_windows", summary.tsss);
     log::info!("{} rows from {} TSS windows in {secs:.1} s ({:.0} rows/s)", summary.rows, summary.tsss, summary.rows as f64 / secs);
     Ok(())
 }

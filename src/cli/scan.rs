@@ -85,6 +85,7 @@ pub fn run(args: ScanArgs, quiet: bool) -> Result<()> {
     let (tiles, mostly_n) = scan.run(&args.output, args.bigwig.as_deref())?;
     super::report_warnings(&mostly_n.into_iter().collect::<Vec<_>>(), quiet);
     let (plus, minus) = (suffixed(&args.output, "plus.bedGraph"), suffixed(&args.output, "minus.bedGraph"));
+    super::stats::count("windows_per_strand", tiles as u64);
     log::info!("{tiles} windows per strand written to {} and {}", plus.display(), minus.display());
     Ok(())
 }

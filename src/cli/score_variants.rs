@@ -69,6 +69,17 @@ pub struct ScoreVariantsArgs {
     #[arg(long)]
     pub no_index: bool,
 
+    /// Only records whose FILTER is PASS (or `.`), as `bcftools view -f PASS,.`; the others
+    /// are left out of both outputs (counted on stderr).
+    #[arg(long)]
+    pub pass_only: bool,
+
+    /// Keep only what moves a prediction by at least X (|alt - ref|, model units): records
+    /// with an allele x TSS pair at or above X in the VCF (all their entries kept), pairs at or
+    /// above X in the TSV. Records not scored (outside windows, REF mismatches) are left out.
+    #[arg(long, value_name = "X", value_parser = min_abs_delta)]
+    pub min_abs_delta: Option<f32>,
+
     #[command(flatten)]
     pub select: SelectArgs,
 
@@ -127,6 +138,8 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         ref_mismatch: args.ref_mismatch,
         use_index: !args.no_index,
         only_windows: args.only_windows,
+        pass_only: args.pass_only,
+        min_abs_delta: args.min_abs_delta,
         quiet,
         region,
         shard: args.select.shard,
@@ -142,8 +155,28 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv };
     let summary = scoring.run(&mut genome, &index, reader, &outputs)?;
     let (line, warnings) = summary.report();
+    for (key, n) in [
+        ("records_read", summary.records),
+        ("records_written", summary.written),
+        ("records_scored", summary.scored_records),
+        ("allele_tss_pairs", summary.pairs),
+        ("outside_windows", summary.outside_windows),
+        ("ref_mismatches", summary.ref_mismatches),
+        ("tss_windows", index.len() as u64),
+        ("not_pass", summary.not_pass),
+        ("below_min_abs_delta", summary.below_min_delta),
+    ] {
+        super::stats::count(key, n);
+    }
     super::report_warnings(&[tss_warnings, contig_warning.into_iter().collect(), warnings].concat(), quiet);
     let secs = started.elapsed().as_secs_f64();
     log::info!("{line}; {} TSS windows; {secs:.1} s", index.len());
     Ok(())
+}
+
+fn min_abs_delta(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("'{s}': expected a number >= 0 (an absolute change of the prediction, e.g. 0.05)")),
+    }
 }

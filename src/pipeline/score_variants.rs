@@ -58,6 +58,10 @@ pub struct ScoreVariants<'a> {
     pub calibration: Option<crate::precompute::calibration::Calibration>,
     /// SNV scores read from a precompute table instead of computed.
     pub precomputed: Option<crate::precompute::lookup::Precomputed>,
+    /// Leave records whose FILTER is neither PASS nor `.` out of the outputs.
+    pub pass_only: bool,
+    /// Keep only records (and TSV rows) with |delta| at or above this.
+    pub min_abs_delta: Option<f32>,
 }
 
 /// What a run did, for the summary and the tests.
@@ -75,6 +79,10 @@ pub struct Summary {
     pub unknown_chroms: BTreeMap<String, u64>,
     pub skipped_alleles: BTreeMap<SkipReason, u64>,
     pub counts: Counts,
+    /// Records left out by --pass-only.
+    pub not_pass: u64,
+    /// Records left out by --min-abs-delta.
+    pub below_min_delta: u64,
 }
 
 impl Summary {
@@ -117,6 +125,12 @@ impl Summary {
         warnings.extend(super::missing::warnings(&self.unknown_chroms, "of the VCF ", "records", "not scored"));
         for (reason, n) in &self.skipped_alleles {
             warnings.push(format!("{n} ALT alleles skipped: {}", reason.describe()));
+        }
+        if self.not_pass > 0 {
+            log::info!("{} records not PASS: left out (--pass-only)", self.not_pass);
+        }
+        if self.below_min_delta > 0 {
+            log::info!("{} records with no |delta| at or above --min-abs-delta: left out", self.below_min_delta);
         }
         (info, warnings)
     }
@@ -165,6 +179,7 @@ impl ScoreVariants<'_> {
         let path = reader.path().to_path_buf();
         let only_windows = self.only_windows;
         let cal = self.calibration.as_ref();
+        let min = self.min_abs_delta;
         let mut write = |chunk: Vec<Scored>, summary: &mut Summary| -> Result<()> {
             progress.inc(chunk.len() as u64);
             for s in &chunk {
@@ -172,16 +187,24 @@ impl ScoreVariants<'_> {
                 if only_windows && matches!(s.status, Status::OutsideWindows | Status::UnknownChrom) {
                     continue;
                 }
+                if min.is_some_and(|x| !s.pairs.iter().any(|p| p.delta().abs() >= x)) {
+                    summary.below_min_delta += 1;
+                    continue;
+                }
                 summary.written += 1;
                 writeln!(vcf, "{}", vcf_out::annotate_line(s, index, cal))?;
                 if let Some(t) = &mut tsv {
-                    tsv_out::write_rows(t, s, index, cal)?;
+                    tsv_out::write_rows(t, s, index, cal, min)?;
                 }
             }
             Ok(())
         };
         while let Some(record) = reader.next_record()? {
             if self.region.as_ref().is_some_and(|r| !r.contains(&record.chrom, record.pos, record.end())) {
+                continue;
+            }
+            if self.pass_only && !matches!(record.line.split('\t').nth(6), Some("PASS" | ".")) {
+                summary.not_pass += 1;
                 continue;
             }
             scorer.push(genome, record, &path)?;

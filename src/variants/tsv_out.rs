@@ -16,8 +16,9 @@ pub fn header(calibrated: bool) -> String {
     if calibrated { HEADER.replace("\tdelta\t", "\tdelta\tpercentile\tphred\t") } else { HEADER.to_string() }
 }
 
-/// Writes the rows of one record (with `percentile` and `phred` when `cal` is given).
-pub fn write_rows(out: &mut dyn Write, s: &Scored, index: &TssIndex, cal: Option<&Calibration>) -> Result<()> {
+/// Writes the rows of one record (with `percentile` and `phred` when `cal` is given; only
+/// pairs with |delta| >= `min` when it is).
+pub fn write_rows(out: &mut dyn Write, s: &Scored, index: &TssIndex, cal: Option<&Calibration>, min: Option<f32>) -> Result<()> {
     let r = &s.record;
     let id = r.line.split('\t').nth(2).unwrap_or(".");
     let mut row = |allele: usize, tss: usize, values: &str, status: &str| -> Result<()> {
@@ -39,6 +40,9 @@ pub fn write_rows(out: &mut dyn Write, s: &Scored, index: &TssIndex, cal: Option
     };
     for p in &s.pairs {
         let delta = p.delta();
+        if min.is_some_and(|x| delta.abs() < x) {
+            continue;
+        }
         let ranked = cal.map_or(String::new(), |c| format!("\t{:.3}\t{:.2}", c.percentile(delta), c.phred(delta)));
         row(p.allele, p.tss, &format!("{:.6}\t{:.6}\t{delta:.6}{ranked}", p.reference, p.alt), "scored")?;
     }
