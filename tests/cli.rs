@@ -33,14 +33,10 @@ fn version_completions_and_man_pages_cover_every_subcommand() {
     }
     let sv = std::fs::read_to_string(dir.path().join("xpresso-score-variants.1")).unwrap();
     assert!(sv.contains("ref\\-mismatch") && sv.contains("XPRESSO_MAXABS"), "options documented in the page");
-    // -t/-q/-v belong to the subcommands that run the model: in their pages, not elsewhere
-    for sub in ["annotate", "predict", "scan", "ism", "score-variants"] {
+    // -t/-q/-v/--stats are global (before or after the subcommand): in every model-running page
+    for sub in ["annotate", "predict", "scan", "ism", "score-variants", "personal", "precompute"] {
         let page = std::fs::read_to_string(dir.path().join(format!("xpresso-{sub}.1"))).unwrap();
-        assert!(page.contains("\\-\\-threads") && page.contains("\\-\\-quiet"), "{sub}: run options documented");
-    }
-    for sub in ["models", "completions", "man"] {
-        let page = std::fs::read_to_string(dir.path().join(format!("xpresso-{sub}.1"))).unwrap();
-        assert!(!page.contains("\\-\\-threads"), "{sub}: no model threads here");
+        assert!(page.contains("\\-\\-threads") && page.contains("\\-\\-quiet") && page.contains("\\-\\-stats"), "{sub}: run options documented");
     }
     let (status, _, stderr) = xpresso(&["completions", "tcsh"]);
     assert_eq!(status.code(), Some(2), "usage error: {stderr}");

@@ -21,6 +21,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 use common::{human_model, random_bases, shared};
 use xpresso::annotation::bed::BedTssReader;
+use xpresso::annotation::gff3::Gff3TssReader;
 use xpresso::annotation::gtf::{GtfOptions, GtfTssReader, TssLevel};
 use xpresso::features::FeatureTable;
 use xpresso::genome::Genome;
@@ -148,6 +149,29 @@ fn seed_gtf() -> Vec<u8> {
     s.into_bytes()
 }
 
+/// A GFF3 in Ensembl's layout (gene, mRNA with tags, exons), and an exon-only GTF.
+fn seed_gff3() -> Vec<u8> {
+    let mut s = String::from("##gff-version 3\n");
+    for i in 0..6 {
+        let (a, b, strand) = (11_000 + i * 900, 11_800 + i * 900, if i % 2 == 0 { '+' } else { '-' });
+        s.push_str(&format!("chr1\tensembl\tgene\t{a}\t{b}\t.\t{strand}\t.\tID=gene:ENSG{i:05};Name=G%3B{i};biotype=protein_coding\n"));
+        s.push_str(&format!("chr1\tensembl\tmRNA\t{a}\t{b}\t.\t{strand}\t.\tID=transcript:ENST{i:05};Parent=gene:ENSG{i:05};tag=basic,Ensembl_canonical\n"));
+        s.push_str(&format!("chr1\tensembl\texon\t{a}\t{}\t.\t{strand}\t.\tParent=transcript:ENST{i:05}\n", a + 200));
+    }
+    s.into_bytes()
+}
+
+fn seed_exon_gtf() -> Vec<u8> {
+    let mut s = String::new();
+    for i in 0..8 {
+        let (a, strand) = (11_000 + i * 700, if i % 2 == 0 { '+' } else { '-' });
+        for e in 0..2 {
+            s.push_str(&format!("chr1\tucsc\texon\t{}\t{}\t.\t{strand}\t.\tgene_id \"G{}\"; transcript_id \"NM_{i}\";\n", a + e * 300, a + e * 300 + 100, i / 2));
+        }
+    }
+    s.into_bytes()
+}
+
 fn seed_bed() -> Vec<u8> {
     (0..12).map(|i| format!("chr1\t{}\t{}\tT{i}\t0\t{}\n", 12_000 + i * 300, 12_050 + i * 300, if i % 2 == 0 { '+' } else { '-' })).collect::<String>().into_bytes()
 }
@@ -265,9 +289,20 @@ fn text_parsers_survive_mutation() {
     let gtf = seed_gtf();
     fuzz_library("a.gtf", &gtf, n, |p| {
         for level in [TssLevel::Gene, TssLevel::Transcript] {
-            let r = GtfTssReader::open(p, GtfOptions { level, gene_types: vec!["protein_coding".into()] }, Default::default())
+            let r = GtfTssReader::open(p, GtfOptions { gene_types: vec!["protein_coding".into()], transcript_tags: vec!["basic".into()], ..GtfOptions::new(level) }, Default::default())
                 .and_then(|it| it.collect::<anyhow::Result<Vec<_>>>());
             names_file(p, r);
+        }
+    });
+    fuzz_library("a.gff3", &seed_gff3(), n, |p| {
+        for level in [TssLevel::Gene, TssLevel::Transcript] {
+            let options = GtfOptions { transcript_tags: vec!["Ensembl_canonical".into()], ..GtfOptions::new(level) };
+            names_file(p, Gff3TssReader::open(p, options, Default::default()).and_then(|it| it.collect::<anyhow::Result<Vec<_>>>()));
+        }
+    });
+    fuzz_library("e.gtf", &seed_exon_gtf(), n, |p| {
+        for level in [TssLevel::Gene, TssLevel::Transcript] {
+            names_file(p, GtfTssReader::open(p, GtfOptions::new(level), Default::default()).and_then(|it| it.collect::<anyhow::Result<Vec<_>>>()));
         }
     });
     fuzz_library("a.bed", &seed_bed(), n, |p| names_file(p, BedTssReader::open(p).and_then(|it| it.collect::<anyhow::Result<Vec<_>>>())));

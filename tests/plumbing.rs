@@ -254,3 +254,70 @@ fn score_variants_filters_on_filter_and_on_delta() {
     let (status, _, _) = xpresso(&["score-variants", "-g", &genome, "--gtf", &gtf, "--vcf", vcf.to_str().unwrap(), "--min-abs-delta", "-1"]);
     assert_eq!(status.code(), Some(2));
 }
+
+/// `-O b|u|z|v` and `--write-index[=csi|tbi]` as bcftools: bcftools reads the BCF (the same
+/// records and scores as the VCF output), finds records through the indexes, and counts
+/// them from the index alone; a decimal in a Type=Integer field is truncated in the BCF (as
+/// bcftools does); combinations no reader could use are usage errors.
+#[test]
+fn score_variants_writes_bcf_and_indexes_as_bcftools_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let (genome, gtf) = example(dir.path());
+    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let mut text = String::from(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr22,length=50818468>\n##INFO=<ID=GC,Number=1,Type=Integer,Description=\"GC\">\n\
+         ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
+         #CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\tS2\n",
+    );
+    for (i, pos) in [32_043_100usize, 32_043_250, 32_043_270, 32_100_000, 32_205_000, 32_205_080].into_iter().enumerate() {
+        let r = seq[pos - 1] as char;
+        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t50\tPASS\tGC=4{i}.5\tGT:DP\t0|1:1{i}\t1|1:7\n", if r == 'A' { 'G' } else { 'A' }));
+    }
+    let vcf = dir.path().join("in.vcf");
+    std::fs::write(&vcf, text).unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score-variants", "-q", "-g", &genome, "--gtf", &gtf, "--vcf", vcf.to_str().unwrap()];
+        args.extend(extra);
+        xpresso(&args)
+    };
+    for (extra, _) in [(vec!["-o", &p("s.bcf"), "--write-index"], ()), (vec!["-Ou", "-o", &p("u.bcf"), "--write-index=csi"], ()), (vec!["-o", &p("s.vcf.gz"), "--write-index=tbi"], ()), (vec!["-o", &p("c.vcf.gz"), "--write-index"], ()), (vec!["-Oz", "-o", &p("named.vcf")], ())] {
+        let (status, _, stderr) = score(&extra);
+        assert!(status.success(), "{extra:?}: {stderr}");
+    }
+    let bcftools = |args: &str| {
+        let o = Command::new("bash").arg("-c").arg(format!("bcftools {args}")).current_dir(dir.path()).output().unwrap();
+        assert!(o.status.success(), "bcftools {args}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let query = "query -f '%CHROM\\t%POS\\t%ID\\t%REF\\t%ALT\\t%INFO/GC\\t%INFO/XPRESSO\\t%INFO/XPRESSO_MAXABS[\\t%GT:%DP]\\n'";
+    let from_vcf = bcftools(&format!("{query} s.vcf.gz"));
+    assert_eq!(from_vcf.lines().count(), 6);
+    assert!(from_vcf.lines().filter(|l| l.split('\t').nth(6) != Some(".")).count() >= 4, "scored: {from_vcf}");
+    // the BCF: the same (GC=41.5 is read as 41 from the VCF, stored as 41 in the BCF)
+    assert!(from_vcf.lines().all(|l| l.split('\t').nth(5).is_some_and(|gc| gc.len() == 2)), "{from_vcf}");
+    assert_eq!(bcftools(&format!("{query} s.bcf")), from_vcf);
+    assert_eq!(bcftools(&format!("{query} u.bcf")), from_vcf);
+    assert_eq!(bcftools(&format!("{query} named.vcf")), from_vcf, "-Oz under a plain name is bgzip all the same");
+    assert_eq!(bcftools("view -H named.vcf | wc -l").trim(), "6");
+    for (file, ext) in [("s.bcf", "csi"), ("u.bcf", "csi"), ("s.vcf.gz", "tbi"), ("c.vcf.gz", "csi")] {
+        assert!(dir.path().join(format!("{file}.{ext}")).exists(), "{file}.{ext}");
+        // through the index: one region, and the counts from the index alone
+        assert_eq!(bcftools(&format!("view -H -r chr22:32043250-32043270 {file} | cut -f3")), "v1\nv2\n", "{file}");
+        assert_eq!(bcftools(&format!("index -n {file}")).trim(), "6", "{file}");
+        assert!(bcftools(&format!("index -s {file}")).starts_with("chr22\t"), "{file}");
+    }
+    // what no reader could use
+    for bad in [vec!["-Ov", "-o", &p("x.vcf.gz")], vec!["-o", &p("x.bcf.gz")], vec!["-o", "-", "--write-index"], vec!["-o", &p("x.vcf"), "--write-index"], vec!["-o", &p("x.bcf"), "--write-index=tbi"]] {
+        let (status, _, stderr) = score(&bad);
+        assert_eq!(status.code(), Some(2), "{bad:?}: {stderr}");
+    }
+    // unsorted input under --write-index: an error naming the records, nothing written
+    let unsorted: String = std::fs::read_to_string(&vcf).unwrap().lines().rev().filter(|l| !l.starts_with('#')).chain(std::iter::empty()).map(|l| format!("{l}\n")).collect();
+    let header: String = std::fs::read_to_string(&vcf).unwrap().lines().filter(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&vcf, header + &unsorted).unwrap();
+    let (status, _, stderr) = score(&["-o", &p("unsorted.vcf.gz"), "--write-index"]);
+    assert_ne!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("sorted"), "{stderr}");
+    assert!(!dir.path().join("unsorted.vcf.gz").exists() && !dir.path().join("unsorted.vcf.gz.csi").exists());
+}

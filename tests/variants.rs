@@ -177,7 +177,7 @@ fn rows_by_key(tsv: &str) -> HashMap<Key, Vec<String>> {
     let rows = tsv_rows(tsv);
     assert_eq!(
         rows[0],
-        ["chrom", "pos", "id", "ref", "alt", "gene_id", "gene_name", "transcript_id", "strand", "tss_distance", "ref_prediction", "alt_prediction", "delta", "status"]
+        ["#chrom", "pos", "id", "ref", "alt", "gene_id", "gene_name", "transcript_id", "strand", "tss_distance", "ref_prediction", "alt_prediction", "delta", "status"]
     );
     let map: HashMap<Key, Vec<String>> = rows[1..].iter().map(|r| ((r[2].clone(), r[4].clone(), r[5].clone()), r.clone())).collect();
     assert_eq!(map.len(), rows.len() - 1, "one row per allele x TSS");
@@ -467,7 +467,7 @@ fn cone_scores_of_the_library_equal_full_forward_passes_within_1e_5() {
     let vcf = PathBuf::from(f.write_vcf("v.vcf", &f.records));
     let model = NativeModel::new(Weights::from_h5(&human_model()).unwrap());
     let mut genome = Genome::open(&f.root.join("g.fa")).unwrap();
-    let source = TssSource::Gtf(f.root.join("g.gtf"), GtfOptions { level: TssLevel::Gene, gene_types: vec![] });
+    let source = TssSource::Gtf(f.root.join("g.gtf"), GtfOptions::new(TssLevel::Gene));
     let mut windows = TssWindows::new(&mut genome, FeatureJoin::new(None, MissingFeatures::Zero), FeatureKey::GeneId);
     let index = TssIndex::load(&mut windows, &source).unwrap();
     drop(windows);

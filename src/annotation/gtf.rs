@@ -1,6 +1,9 @@
 //! TSSs streamed from a GTF (plain or gzip): one per `gene` record by default, or one per
 //! `transcript` record with identical TSSs of a gene collapsed. Memory does not grow with
 //! the file: only the current gene's TSS set is kept (GTFs list a gene's transcripts together).
+//! A GTF of exons only (UCSC's `genes.gtf`: no gene or transcript records) gives each
+//! transcript's TSS from its exons (the first exon's start on +, the last one's end on -),
+//! and each gene's from the span of its consecutive exons, as GENCODE draws gene records.
 
 use std::collections::HashSet;
 use std::io::BufRead;
@@ -28,12 +31,27 @@ pub struct GtfOptions {
     pub level: TssLevel,
     /// Keep only genes whose `gene_type` (GENCODE) or `gene_biotype` (Ensembl) is listed; empty keeps all.
     pub gene_types: Vec<String>,
+    /// Keep only transcripts with one of these `tag`s (`Ensembl_canonical`, `MANE_Select`,
+    /// `basic`); empty keeps all. Transcript level only.
+    pub transcript_tags: Vec<String>,
+    /// Keep only transcripts whose `transcript_type` (GENCODE) or `transcript_biotype`
+    /// (Ensembl) is listed; empty keeps all. Transcript level only.
+    pub transcript_types: Vec<String>,
+}
+
+impl GtfOptions {
+    /// Gene or transcript level, no filter.
+    pub fn new(level: TssLevel) -> Self {
+        GtfOptions { level, gene_types: Vec::new(), transcript_tags: Vec::new(), transcript_types: Vec::new() }
+    }
 }
 
 /// Counts of what the reader passed over, for the run summary.
 #[derive(Clone, Debug, Default)]
 pub struct GtfStats {
     pub filtered_out: u64,
+    /// Transcripts left out by --transcript-tag / --transcript-type.
+    pub transcripts_filtered: u64,
     pub unstranded: u64,
     pub duplicate_tss: u64,
 }
@@ -52,6 +70,32 @@ pub struct GtfTssReader {
     notes: Notes,
     /// The end was reached and reported (an iterator may be asked again after its end).
     ended: bool,
+    /// Decided by the first feature record: exons come before any gene or transcript record
+    /// (an exon-only GTF), so TSSs are drawn from exons.
+    exon_mode: Option<bool>,
+    /// The exons of the transcript (or gene) being gathered in exon mode.
+    group: Option<ExonGroup>,
+}
+
+/// Consecutive exons of one transcript (or gene): its span so far.
+struct ExonGroup {
+    key: String,
+    chrom: String,
+    strand: GffStrand,
+    start: usize,
+    end: usize,
+    gene_id: String,
+    gene_name: Option<String>,
+    transcript_id: Option<String>,
+    /// Whether the type, tag and gene-type filters keep it (read from its first exon).
+    keep: Result<(), Filtered>,
+}
+
+/// Why a record was left out.
+#[derive(Clone, Copy)]
+enum Filtered {
+    GeneType,
+    Transcript,
 }
 
 impl GtfTssReader {
@@ -68,6 +112,8 @@ impl GtfTssReader {
             stats: GtfStats::default(),
             notes,
             ended: false,
+            exon_mode: None,
+            group: None,
         })
     }
 
@@ -83,7 +129,9 @@ impl GtfTssReader {
                 .map_err(|e| anyhow::anyhow!("GTF {} line {}: {}", self.path.display(), self.line_no, read_error(&e)))?;
             if n == 0 {
                 self.ended = true;
-                return self.at_end().map(|_| None);
+                let last = self.group.take().map(|g| self.finish_group(g)).transpose()?.flatten();
+                self.at_end()?;
+                return Ok(last);
             }
             if self.line.as_ref().trim_ascii().is_empty() {
                 continue;
@@ -140,25 +188,64 @@ impl GtfTssReader {
             }
             _ => {}
         }
+        if self.exon_mode.is_none() && matches!(ty, b"gene" | b"transcript" | b"exon") {
+            self.exon_mode = Some(ty == b"exon");
+        }
+        if self.exon_mode == Some(true) {
+            return if ty == b"exon" { self.exon(r, start, end, strand) } else { Ok(None) };
+        }
         if !wanted {
             return Ok(None);
         }
-        let attrs = r.attributes()?;
-        let get = |key: &str| -> Result<Option<String>> {
-            Ok(match attrs.get(key.as_bytes()).transpose()? {
-                Some(gtf::record::attributes::field::Value::String(s)) => Some(s.to_string()),
-                Some(gtf::record::attributes::field::Value::Array(v)) => v.first().map(|s| s.to_string()),
-                None => None,
-            })
-        };
-        let Some(gene_id) = get("gene_id")? else { bail!("no gene_id attribute") };
-        if !self.options.gene_types.is_empty() {
-            let ty = get("gene_type")?.or(get("gene_biotype")?);
-            if !ty.is_some_and(|t| self.options.gene_types.contains(&t)) {
-                self.stats.filtered_out += 1;
+        let attrs = Attrs(r.attributes()?);
+        let Some(gene_id) = attrs.get("gene_id")? else { bail!("no gene_id attribute") };
+        match self.kept(&attrs)? {
+            Ok(()) => {}
+            Err(why) => {
+                self.count_filtered(why);
                 return Ok(None);
             }
         }
+        let transcript_id = match self.options.level {
+            TssLevel::Gene => None,
+            TssLevel::Transcript => Some(attrs.get("transcript_id")?.unwrap_or_default()),
+        };
+        let gene_name = attrs.get("gene_name")?;
+        self.tss(r.reference_sequence_name().to_string(), start, end, strand, gene_id, gene_name, transcript_id)
+    }
+
+    /// Whether the gene-type, transcript-type and tag filters keep a record.
+    fn kept(&self, attrs: &Attrs<'_>) -> Result<Result<(), Filtered>> {
+        if !self.options.gene_types.is_empty() {
+            let ty = attrs.get("gene_type")?.or(attrs.get("gene_biotype")?);
+            if !ty.is_some_and(|t| self.options.gene_types.contains(&t)) {
+                return Ok(Err(Filtered::GeneType));
+            }
+        }
+        if self.options.level == TssLevel::Transcript {
+            if !self.options.transcript_types.is_empty() {
+                let ty = attrs.get("transcript_type")?.or(attrs.get("transcript_biotype")?);
+                if !ty.is_some_and(|t| self.options.transcript_types.contains(&t)) {
+                    return Ok(Err(Filtered::Transcript));
+                }
+            }
+            if !self.options.transcript_tags.is_empty() && !attrs.all("tag")?.iter().any(|t| self.options.transcript_tags.contains(t)) {
+                return Ok(Err(Filtered::Transcript));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    fn count_filtered(&mut self, why: Filtered) {
+        match why {
+            Filtered::GeneType => self.stats.filtered_out += 1,
+            Filtered::Transcript => self.stats.transcripts_filtered += 1,
+        }
+    }
+
+    /// A TSS from a feature's span (start on +, end on -), when it is stranded and new.
+    #[allow(clippy::too_many_arguments)]
+    fn tss(&mut self, chrom: String, start: usize, end: usize, strand: GffStrand, gene_id: String, gene_name: Option<String>, transcript_id: Option<String>) -> Result<Option<Tss>> {
         let strand = match strand {
             GffStrand::Forward => Strand::Plus,
             GffStrand::Reverse => Strand::Minus,
@@ -168,18 +255,60 @@ impl GtfTssReader {
             }
         };
         let pos = if strand == Strand::Plus { start - 1 } else { end - 1 } as u64;
-        let transcript_id = match self.options.level {
-            TssLevel::Gene => None,
-            TssLevel::Transcript => {
-                if !self.is_new_tss(&gene_id, pos, strand) {
-                    self.stats.duplicate_tss += 1;
-                    return Ok(None);
-                }
-                Some(get("transcript_id")?.unwrap_or_default())
-            }
+        if self.options.level == TssLevel::Transcript && !self.is_new_tss(&gene_id, pos, strand) {
+            self.stats.duplicate_tss += 1;
+            return Ok(None);
+        }
+        let gene_name = gene_name.unwrap_or_else(|| gene_id.clone());
+        Ok(Some(Tss { gene_id, gene_name, transcript_id, chrom, pos, strand }))
+    }
+
+    /// An exon of an exon-only GTF: extends the current group, or closes it (returning its
+    /// TSS) and starts the next.
+    fn exon(&mut self, r: &gtf::Record<'_>, start: usize, end: usize, strand: GffStrand) -> Result<Option<Tss>> {
+        let attrs = Attrs(r.attributes()?);
+        let Some(gene_id) = attrs.get("gene_id")? else { bail!("no gene_id attribute") };
+        let transcript_id = attrs.get("transcript_id")?;
+        let chrom = r.reference_sequence_name().to_string();
+        let key = match self.options.level {
+            TssLevel::Gene => gene_id.clone(),
+            TssLevel::Transcript => transcript_id.clone().unwrap_or_else(|| gene_id.clone()),
         };
-        let gene_name = get("gene_name")?.unwrap_or_else(|| gene_id.clone());
-        Ok(Some(Tss { gene_id, gene_name, transcript_id, chrom: r.reference_sequence_name().to_string(), pos, strand }))
+        if let Some(g) = &mut self.group {
+            if g.key == key && g.chrom == chrom && g.strand == strand {
+                (g.start, g.end) = (g.start.min(start), g.end.max(end));
+                return Ok(None);
+            }
+        }
+        let keep = self.kept(&attrs)?;
+        let next = ExonGroup {
+            key,
+            chrom,
+            strand,
+            start,
+            end,
+            gene_id,
+            gene_name: attrs.get("gene_name")?,
+            transcript_id: if self.options.level == TssLevel::Transcript { Some(transcript_id.unwrap_or_default()) } else { None },
+            keep,
+        };
+        match self.group.replace(next) {
+            Some(done) => self.finish_group(done),
+            None => Ok(None),
+        }
+    }
+
+    /// The TSS of a gathered exon group (counted as its gene or transcript).
+    fn finish_group(&mut self, g: ExonGroup) -> Result<Option<Tss>> {
+        match self.options.level {
+            TssLevel::Gene => self.seen.0 += 1,
+            TssLevel::Transcript => self.seen.1 += 1,
+        }
+        if let Err(why) = g.keep {
+            self.count_filtered(why);
+            return Ok(None);
+        }
+        self.tss(g.chrom, g.start, g.end, g.strand, g.gene_id, g.gene_name, g.transcript_id)
     }
 
     fn is_new_tss(&mut self, gene_id: &str, pos: u64, strand: Strand) -> bool {
@@ -203,6 +332,19 @@ impl GtfTssReader {
         if self.stats.filtered_out > 0 {
             self.notes.info(format!("{} {what} records of GTF {shown} not of --gene-type {}: left out", self.stats.filtered_out, self.options.gene_types.join(",")));
         }
+        if self.stats.transcripts_filtered > 0 {
+            let mut asked = Vec::new();
+            if !self.options.transcript_types.is_empty() {
+                asked.push(format!("--transcript-type {}", self.options.transcript_types.join(",")));
+            }
+            if !self.options.transcript_tags.is_empty() {
+                asked.push(format!("--transcript-tag {}", self.options.transcript_tags.join(",")));
+            }
+            self.notes.info(format!("{} transcripts of GTF {shown} not of {}: left out", self.stats.transcripts_filtered, asked.join(" / ")));
+        }
+        if self.exon_mode == Some(true) {
+            self.notes.info(format!("GTF {shown} has exons only (no gene or transcript records): each {what}'s TSS is drawn from its exons"));
+        }
         if self.stats.duplicate_tss > 0 {
             self.notes.info(format!("{} transcripts of GTF {shown} share their gene's TSS with an earlier transcript: collapsed", self.stats.duplicate_tss));
         }
@@ -213,6 +355,21 @@ impl GtfTssReader {
             );
         }
         Ok(())
+    }
+}
+
+/// A record's attributes, read as strings.
+struct Attrs<'r>(gtf::record::Attributes<'r>);
+
+impl Attrs<'_> {
+    /// The first value of `key`.
+    fn get(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.0.get(key.as_bytes()).transpose()?.and_then(|v| v.iter().next().map(|s| s.to_string())))
+    }
+
+    /// Every value of `key` (`tag "basic"; tag "Ensembl_canonical";`).
+    fn all(&self, key: &str) -> Result<Vec<String>> {
+        Ok(self.0.get(key.as_bytes()).transpose()?.map_or_else(Vec::new, |v| v.iter().map(|s| s.to_string()).collect()))
     }
 }
 

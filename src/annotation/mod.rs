@@ -2,6 +2,7 @@
 //! paper's CAGE-corrected set. Each yields `Tss` records in file order, streaming.
 
 pub mod bed;
+pub mod gff3;
 pub mod gtf;
 pub mod splice_check;
 

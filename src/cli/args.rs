@@ -208,6 +208,17 @@ pub struct TssArgs {
     #[arg(long, value_delimiter = ',', value_name = "TYPE")]
     pub gene_type: Vec<String>,
 
+    /// With --tss transcript: keep only transcripts carrying one of these tags, as VEP's
+    /// --pick/--canonical users choose them (e.g. `Ensembl_canonical`, `MANE_Select`, `basic`;
+    /// GENCODE/Ensembl `tag` attributes; repeat or comma-separate).
+    #[arg(long, value_delimiter = ',', value_name = "TAG")]
+    pub transcript_tag: Vec<String>,
+
+    /// With --tss transcript: keep only transcripts whose transcript_type (GENCODE) or
+    /// transcript_biotype (Ensembl) is listed (e.g. `protein_coding,lncRNA`).
+    #[arg(long, value_delimiter = ',', value_name = "TYPE")]
+    pub transcript_type: Vec<String>,
+
     /// Key of the features table: gene_id (version suffix ignored), gene_name or transcript_id.
     #[arg(long, value_enum, default_value_t = FeatureKey::GeneId, value_name = "KEY")]
     pub features_key: FeatureKey,
@@ -222,7 +233,15 @@ impl TssArgs {
     /// The TSS source, or `None` when neither --gtf nor --tss-bed was given.
     pub fn source(&self) -> Option<TssSource> {
         match (&self.gtf, &self.tss_bed) {
-            (Some(gtf), _) => Some(TssSource::Gtf(gtf.clone(), GtfOptions { level: self.tss, gene_types: self.gene_type.clone() })),
+            (Some(gtf), _) => Some(TssSource::Gtf(
+                gtf.clone(),
+                GtfOptions {
+                    level: self.tss,
+                    gene_types: self.gene_type.clone(),
+                    transcript_tags: self.transcript_tag.clone(),
+                    transcript_types: self.transcript_type.clone(),
+                },
+            )),
             (None, Some(bed)) => Some(TssSource::Bed(bed.clone())),
             (None, None) => None,
         }

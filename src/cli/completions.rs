@@ -36,7 +36,8 @@ pub fn completions(args: CompletionsArgs) -> Result<()> {
 }
 
 pub fn man(args: ManArgs) -> Result<()> {
-    let cmd = Cli::command();
+    let mut cmd = Cli::command();
+    cmd.build(); // the run options (global: before or after the subcommand) into each page
     let Some(dir) = args.dir else {
         let mut out = std::io::stdout().lock();
         clap_mangen::Man::new(cmd).render(&mut out)?;

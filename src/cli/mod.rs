@@ -100,6 +100,9 @@ pub fn main() -> ExitCode {
     if let Some(name) = matches.subcommand_name() {
         let _ = SUBCOMMAND.set(name.to_string());
     }
+    if let Err(e) = check_transcript_filters(&matches) {
+        e.exit();
+    }
     let run_args = cli.run;
     init_logging(run_args.quiet, run_args.verbose);
     if run_args.quiet {
@@ -165,6 +168,20 @@ pub(crate) fn usage_error(message: impl std::fmt::Display) -> anyhow::Error {
         Some(sub) => sub.error(kind, message).into(),
         None => cli.error(kind, message).into(),
     }
+}
+
+/// `--transcript-tag` and `--transcript-type` choose transcripts: they need `--tss transcript`.
+fn check_transcript_filters(matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+    let Some((_, sub)) = matches.subcommand() else { return Ok(()) };
+    let given = |id: &str| sub.try_get_raw(id).ok().flatten().is_some_and(|mut v| v.next().is_some());
+    let level = sub.try_get_one::<crate::annotation::gtf::TssLevel>("tss").ok().flatten();
+    for flag in ["transcript_tag", "transcript_type"] {
+        if given(flag) && level == Some(&crate::annotation::gtf::TssLevel::Gene) {
+            let shown = flag.replace('_', "-");
+            return Err(usage_error(format!("--{shown} chooses transcripts: add --tss transcript (one TSS per chosen transcript)")).downcast::<clap::Error>().expect("a usage error"));
+        }
+    }
+    Ok(())
 }
 
 /// The subcommand being run, so a usage error found after parsing prints its usage.

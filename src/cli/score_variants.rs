@@ -1,5 +1,6 @@
 //! `xpresso score-variants`: arguments and the hand-over to `pipeline::score_variants`.
 
+use crate::variants::vcf_writer::{IndexFormat, OutputType};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -37,6 +38,16 @@ pub struct ScoreVariantsArgs {
     /// --only-windows), with INFO XPRESSO, XPRESSO_MAXABS and XPRESSO_REF_MISMATCH added.
     #[arg(short, long, default_value = "-", value_name = "VCF")]
     pub output: PathBuf,
+
+    /// Output format, bcftools' letters: v (VCF), z (bgzip VCF), b (BCF), u (uncompressed
+    /// BCF). Default: from the -o name (`.bcf` = b, `.gz`/`.bgz` = z, else v).
+    #[arg(short = 'O', long, value_enum, value_name = "v|z|b|u")]
+    pub output_type: Option<OutputType>,
+
+    /// Index the output as it is written, beside it (`-o x.vcf.gz` gives `x.vcf.gz.csi`):
+    /// `csi` (the default, as bcftools) or `tbi` (bgzip VCF only). The input must be sorted.
+    #[arg(long, value_enum, value_name = "csi|tbi", num_args = 0..=1, require_equals = true, default_missing_value = "csi")]
+    pub write_index: Option<IndexFormat>,
 
     /// Also write a TSV with one row per ALT allele x TSS (`.gz` = bgzip).
     #[arg(long, value_name = "TSV")]
@@ -97,6 +108,10 @@ impl ScoreVariantsArgs {
             inputs.extend([Named::new("--precomputed", p), Named::new("--precomputed index", crate::output::suffixed(p, "tbi"))]);
         }
         let mut outputs = vec![Named::new("-o", &self.output)];
+        if let Some(format) = self.write_index {
+            let extension = if format == IndexFormat::Tbi { "tbi" } else { "csi" };
+            outputs.push(Named::new("--write-index", crate::output::suffixed(&self.output, extension)));
+        }
         outputs.extend(self.tsv.iter().map(|p| Named::new("--tsv", p)));
         (inputs, outputs)
     }
@@ -104,13 +119,8 @@ impl ScoreVariantsArgs {
 
 pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
-    // a text VCF under a .bcf name would be read back as garbage by every BCF reader
-    if matches!(args.output.extension().and_then(|e| e.to_str()), Some("bcf")) {
-        return Err(super::usage_error(format!(
-            "-o {}: BCF output is not written yet; use a .vcf.gz name (bgzip; `bcftools view -Ob` converts it)",
-            args.output.display()
-        )));
-    }
+    let output_type = args.output_type.unwrap_or_else(|| OutputType::from_name(&args.output));
+    output_type.check(&args.output, args.write_index).map_err(super::usage_error)?;
     let (model, model_path) = args.model.load()?;
     let calibration = args.calibration.as_deref().map(|p| crate::precompute::calibration::Calibration::read_for(p, &args.model.sha256()?)).transpose()?;
     let mut genome = Genome::open(&args.genome)?;
@@ -152,7 +162,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
             format!("xpressoCommand={}", command.join(" ")),
         ],
     };
-    let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv };
+    let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv, output_type, write_index: args.write_index };
     let summary = scoring.run(&mut genome, &index, reader, &outputs)?;
     let (line, warnings) = summary.report();
     for (key, n) in [

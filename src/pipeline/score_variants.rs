@@ -4,6 +4,7 @@
 //! in tiles (for `--shard`/`--region`) or, with `only_windows`, only in the windows' regions.
 //! Memory is bounded by one chunk and the reference cache, whatever the VCF size.
 
+use crate::variants::vcf_writer::{IndexFormat, OutputType, VariantWriter};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
@@ -35,6 +36,10 @@ pub struct VariantOutputs {
     /// Annotated VCF (`-` = stdout, `.gz` = bgzip).
     pub vcf: PathBuf,
     pub tsv: Option<PathBuf>,
+    /// `-O`: VCF, bgzip VCF, BCF or uncompressed BCF.
+    pub output_type: OutputType,
+    /// `--write-index`: the index to build while writing.
+    pub write_index: Option<IndexFormat>,
 }
 
 pub struct ScoreVariants<'a> {
@@ -158,10 +163,8 @@ impl ScoreVariants<'_> {
             let why = if self.use_index { "it has no usable .tbi/.csi index beside it (none, or older than the file: bgzip it and run `bcftools index -t -f`)" } else { "--no-index was given" };
             return Err(InputError::msg(format!("--shard {shard} splits the VCF through its index, but {}: {why}", reader.path().display())));
         }
-        let mut vcf = Output::create(&outputs.vcf)?;
-        for line in vcf_out::header(&reader.header_lines, &self.provenance, self.calibration.is_some()) {
-            writeln!(vcf, "{line}")?;
-        }
+        let header = vcf_out::header(&reader.header_lines, &self.provenance, self.calibration.is_some());
+        let mut vcf = VariantWriter::create(&outputs.vcf, outputs.output_type, outputs.write_index, &header)?;
         let mut tsv = outputs.tsv.as_deref().map(Output::create).transpose()?;
         if let (Some(t), true) = (&mut tsv, Shard::writes_header(self.shard)) {
             for line in &self.tsv_notes {
@@ -192,7 +195,7 @@ impl ScoreVariants<'_> {
                     continue;
                 }
                 summary.written += 1;
-                writeln!(vcf, "{}", vcf_out::annotate_line(s, index, cal))?;
+                vcf.record(&vcf_out::annotate_line(s, index, cal), &s.record.chrom, s.record.pos, s.record.end())?;
                 if let Some(t) = &mut tsv {
                     tsv_out::write_rows(t, s, index, cal, min)?;
                 }

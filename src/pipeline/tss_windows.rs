@@ -38,6 +38,10 @@ impl TssSource {
     /// reader passes over is counted into `notes` when it reaches the end.
     pub fn open(&self, notes: &Notes) -> Result<(TssStream, bool)> {
         let (stream, per_transcript): (TssStream, bool) = match self {
+            // a GFF3 given to --gtf (Ensembl and GENCODE ship both): detected by name or directive
+            TssSource::Gtf(path, options) if crate::annotation::gff3::is_gff3(path) => {
+                (Box::new(crate::annotation::gff3::Gff3TssReader::open(path, options.clone(), notes.clone()).input()?), options.level == TssLevel::Transcript)
+            }
             TssSource::Gtf(path, options) => {
                 (Box::new(GtfTssReader::open(path, options.clone(), notes.clone()).input()?), options.level == TssLevel::Transcript)
             }

@@ -13,3 +13,4 @@ pub mod score;
 pub mod tss_index;
 pub mod tsv_out;
 pub mod vcf_out;
+pub mod vcf_writer;
