@@ -396,6 +396,18 @@ fn genome_and_its_indexes_survive_mutation() {
         }
         Ok(())
     };
+    // -R/-T files (BED and CHROM POS END), against this genome
+    let genome = Genome::open(&fa).unwrap();
+    let regions = b"# chrom pos end\nchr1\t100\t200\n1\t5000\nchr1\t29000\t29999\n".to_vec();
+    for name in ["r.txt", "r.bed"] {
+        fuzz_library(name, &regions, n, |p| {
+            let r = xpresso::pipeline::regions::Regions::read(p, &genome);
+            if let Ok(r) = &r {
+                assert!(r.bases() <= 1 << 50);
+            }
+            names_file(p, r);
+        });
+    }
     let fai_copy = fai.clone();
     fuzz_library("g.fa", &fasta, n, |p| {
         std::fs::write(xpresso::output::suffixed(p, "fai"), &fai_copy).unwrap();

@@ -321,3 +321,58 @@ fn score_variants_writes_bcf_and_indexes_as_bcftools_does() {
     assert!(stderr.contains("sorted"), "{stderr}");
     assert!(!dir.path().join("unsorted.vcf.gz").exists() && !dir.path().join("unsorted.vcf.gz.csi").exists());
 }
+
+/// `-R` (through the index) and `-T` (streamed) keep exactly the records, and annotate the
+/// TSSs, that lie in the intervals: a BED (0-based) or CHROM POS [END] (1-based, aliases
+/// allowed); a bad line is an input error naming the file and line.
+#[test]
+fn regions_and_targets_files_select_as_bcftools_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let (genome, gtf) = example(dir.path());
+    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr22,length=50818468>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    let positions = [32_043_100usize, 32_043_250, 32_043_270, 32_100_000, 32_159_000, 32_205_000, 32_205_080];
+    for (i, pos) in positions.into_iter().enumerate() {
+        let r = seq[pos - 1] as char;
+        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t.\tPASS\t.\n", if r == 'A' { 'G' } else { 'A' }));
+    }
+    let plain = dir.path().join("v.vcf");
+    std::fs::write(&plain, text).unwrap();
+    assert!(Command::new("bgzip").arg("-k").arg(&plain).status().unwrap().success());
+    assert!(Command::new("tabix").args(["-p", "vcf"]).arg(dir.path().join("v.vcf.gz")).status().unwrap().success());
+    let vcf = dir.path().join("v.vcf.gz").display().to_string();
+    // BED [32043249, 32043270) is 1-based 32,043,250-32,043,270; `22` is an alias of chr22
+    std::fs::write(dir.path().join("r.bed"), "track name=x\nchr22\t32043249\t32043270\n22\t32204999\t32205000\n").unwrap();
+    std::fs::write(dir.path().join("r.txt"), "# CHROM POS END\n22\t32043250\t32043270\nchr22\t32205000\n").unwrap();
+    let ids = |extra: &[&str]| -> (Vec<String>, String) {
+        let mut args = vec!["score-variants", "-g", &genome, "--gtf", &gtf, "--vcf", &vcf, "-o", "-"];
+        args.extend(extra);
+        let (status, stdout, stderr) = xpresso(&args);
+        assert!(status.success(), "{extra:?}: {stderr}");
+        (stdout.lines().filter(|l| !l.starts_with('#')).map(|l| l.split('\t').nth(2).unwrap().to_string()).collect(), stderr)
+    };
+    let bed = dir.path().join("r.bed").display().to_string();
+    let txt = dir.path().join("r.txt").display().to_string();
+    let (by_index, stderr) = ids(&["-R", &bed]);
+    assert_eq!(by_index, ["v1", "v2", "v5"]);
+    assert!(stderr.contains("visited through the index"), "{stderr}");
+    assert_eq!(ids(&["-T", &bed]).0, by_index);
+    assert_eq!(ids(&["-R", &txt]).0, by_index);
+    assert_eq!(ids(&["-T", &txt]).0, by_index);
+    // annotate: the TSSs in the intervals (SLC5A1 at 32,043,261; RFPL2 at 32,205,073 is not)
+    let (status, stdout, stderr) = xpresso(&["annotate", "-q", "-g", &genome, "--gtf", &gtf, "-R", &txt, "-o", "-"]);
+    assert!(status.success(), "{stderr}");
+    let genes: Vec<&str> = stdout.lines().filter(|l| !l.starts_with('#')).skip(1).map(|l| l.split('\t').nth(1).unwrap()).collect();
+    assert_eq!(genes, ["SLC5A1"]);
+    // errors
+    std::fs::write(dir.path().join("bad.txt"), "chr22\t100\nchr22\tx\n").unwrap();
+    let (status, _, stderr) = xpresso(&["annotate", "-g", &genome, "--gtf", &gtf, "-R", &dir.path().join("bad.txt").display().to_string()]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("bad.txt line 2") && stderr.contains("'x'"), "{stderr}");
+    let (status, _, stderr) = xpresso(&["annotate", "-g", &genome, "--gtf", &gtf, "-R", &txt, "--region", "chr22"]);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    // a region on a chromosome the genome lacks lists the names it has
+    let (status, _, stderr) = xpresso(&["annotate", "-g", &genome, "--gtf", &gtf, "--region", "chr7:1-100"]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("it has chr22"), "{stderr}");
+}

@@ -54,6 +54,7 @@ impl AnnotateArgs {
     pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
         let mut inputs = genome_inputs("--genome", &self.genome);
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        inputs.extend(self.select.inputs());
         let mut outputs = vec![Named::new("-o", &self.output)];
         outputs.extend(self.bed.iter().map(|p| Named::new("--bed", p)));
         outputs.extend(self.bedgraph.iter().map(|p| Named::new("--bedgraph", p)));

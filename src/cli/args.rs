@@ -14,6 +14,7 @@ use crate::model::{registry, Predictor};
 use crate::pipeline::DEFAULT_BATCH;
 use crate::genome::Genome;
 use crate::output::guard::Named;
+use crate::pipeline::regions::Regions;
 use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 
 /// Options of every subcommand that runs the model: threads, quiet, verbose.
@@ -268,6 +269,17 @@ pub struct SelectArgs {
     /// for VCFs). See docs/workflows.md.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
+
+    /// Only TSSs (score-variants: variants) in the intervals of FILE, as bcftools -R: a BED
+    /// (named .bed or .bed.gz: 0-based, half-open) or tab-separated CHROM POS [END] (1-based,
+    /// inclusive). score-variants reads them through the VCF's index when it has one.
+    #[arg(short = 'R', long, value_name = "FILE", conflicts_with_all = ["region", "chrom", "targets_file"])]
+    pub regions_file: Option<PathBuf>,
+
+    /// As -R, but streamed, as bcftools -T: score-variants reads the whole VCF and keeps the
+    /// records in the intervals (for a VCF without an index, or many small intervals).
+    #[arg(short = 'T', long, value_name = "FILE", conflicts_with_all = ["region", "chrom"])]
+    pub targets_file: Option<PathBuf>,
 }
 
 impl SelectArgs {
@@ -282,6 +294,22 @@ impl SelectArgs {
     }
 
     pub fn tss_selection(&self, genome: &Genome) -> Result<TssSelection> {
-        Ok(TssSelection { region: self.placed(genome)?, shard: self.shard })
+        Ok(TssSelection { region: self.placed(genome)?, shard: self.shard, regions: self.regions(genome)?.map(|(r, _)| std::sync::Arc::new(r)) })
+    }
+
+    /// The -R or -T intervals placed on `genome`, and whether they may be read through an
+    /// index (-R) or must be streamed (-T).
+    pub fn regions(&self, genome: &Genome) -> Result<Option<(Regions, bool)>> {
+        match (&self.regions_file, &self.targets_file) {
+            (Some(p), _) => Ok(Some((Regions::read(p, genome)?, true))),
+            (None, Some(p)) => Ok(Some((Regions::read(p, genome)?, false))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// The regions or targets file (an input no output may replace).
+    pub fn inputs(&self) -> Vec<Named> {
+        let r = self.regions_file.iter().map(|p| Named::new("-R", p));
+        r.chain(self.targets_file.iter().map(|p| Named::new("-T", p))).collect()
     }
 }

@@ -89,6 +89,7 @@ impl IsmArgs {
         inputs.extend(self.fasta.iter().map(|p| Named::new("--fasta", p)));
         inputs.extend(self.genes.iter().map(|p| Named::new("--genes", p)));
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        inputs.extend(self.select.inputs());
         let mut outputs = vec![Named::new("-o", &self.output)];
         if let Some(p) = &self.bedgraph {
             outputs.extend(["mean.bedGraph", "maxabs.bedGraph"].map(|s| Named::new("--bedgraph", suffixed(p, s))));
@@ -172,8 +173,8 @@ fn selected_genes(args: &IsmArgs) -> Result<Vec<String>> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read gene list {}", path.display()))?;
         genes.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
     }
-    if genes.is_empty() && args.select.region().is_none() {
-        return Err(usage_error("name the genes to mutate with --gene or --genes (or a --chrom/--region, or use --fasta)"));
+    if genes.is_empty() && args.select.region().is_none() && args.select.regions_file.is_none() && args.select.targets_file.is_none() {
+        return Err(usage_error("name the genes to mutate with --gene or --genes (or a --chrom/--region/-R, or use --fasta)"));
     }
     Ok(genes)
 }

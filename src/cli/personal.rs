@@ -110,6 +110,7 @@ impl PersonalArgs {
         inputs.extend(super::args::vcf_inputs(&self.vcf));
         inputs.extend(self.samples_file.iter().map(|p| Named::new("--samples-file", p)));
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        inputs.extend(self.select.inputs());
         let mut outputs = vec![Named::new("-o", &self.output)];
         outputs.extend(self.long.iter().map(|p| Named::new("--long", p)));
         outputs.extend(self.summary.iter().map(|p| Named::new("--summary", p)));
@@ -131,7 +132,7 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
     // every selected TSS, placed, in genome order; a shard is a block of that order
     let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
     let notes = windows.notes.clone();
-    let (tsss, _, _) = TssSelection { region: selection.region.clone(), shard: None }.open(&source, |_| true, &notes)?;
+    let (tsss, _, _) = TssSelection { shard: None, ..selection.clone() }.open(&source, |_| true, &notes)?;
     let mut entries = Vec::new();
     for tss in tsss {
         let mut tss = tss?;

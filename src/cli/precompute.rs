@@ -53,6 +53,7 @@ impl PrecomputeArgs {
     pub fn paths(&self) -> (Vec<Named>, Vec<Named>) {
         let mut inputs = genome_inputs("--genome", &self.genome);
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        inputs.extend(self.select.inputs());
         let mut outputs = vec![Named::new("-o", &self.output), Named::new("-o (index)", suffixed(&self.output, "tbi"))];
         outputs.extend(self.calibration.iter().map(|p| Named::new("--calibration", p)));
         (inputs, outputs)

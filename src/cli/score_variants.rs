@@ -103,6 +103,7 @@ impl ScoreVariantsArgs {
         let mut inputs = genome_inputs("--genome", &self.genome);
         inputs.extend(super::args::vcf_inputs(&self.vcf));
         inputs.extend(self.tss.inputs().into_iter().chain(self.features.inputs()).chain(self.model.input()));
+        inputs.extend(self.select.inputs());
         inputs.extend(self.calibration.iter().map(|p| Named::new("--calibration", p)));
         if let Some(p) = &self.precomputed {
             inputs.extend([Named::new("--precomputed", p), Named::new("--precomputed index", crate::output::suffixed(p, "tbi"))]);
@@ -134,6 +135,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         None => None,
     };
     let region = args.select.placed(&genome)?;
+    let regions = args.select.regions(&genome)?;
     let source = args.tss.source().context("score-variants needs --gtf or --tss-bed")?;
     let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
     let index = TssIndex::load(&mut windows, &source)?;
@@ -152,6 +154,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         min_abs_delta: args.min_abs_delta,
         quiet,
         region,
+        regions,
         shard: args.select.shard,
         calibration,
         precomputed,

@@ -13,6 +13,7 @@ pub mod personal;
 pub mod precompute;
 pub mod predict;
 pub mod progress;
+pub mod regions;
 pub mod scan;
 pub mod select;
 pub mod score_variants;

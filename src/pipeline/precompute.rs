@@ -190,7 +190,7 @@ impl Precompute<'_> {
     /// Every selected TSS placed on the genome (named as the genome names its chromosome).
     fn placed(&self, windows: &mut TssWindows<'_>, source: &TssSource, selection: &TssSelection) -> Result<Vec<Entry>> {
         let notes = windows.notes.clone();
-        let whole = TssSelection { region: selection.region.clone(), shard: None };
+        let whole = TssSelection { shard: None, ..selection.clone() };
         let (tsss, _, _) = whole.open(source, |_| true, &notes)?;
         let mut entries = Vec::new();
         for tss in tsss {

@@ -57,6 +57,9 @@ pub struct ScoreVariants<'a> {
     pub tsv_notes: Vec<String>,
     /// Only records overlapping this region.
     pub region: Option<PlacedRegion>,
+    /// `-R` (read through the index: `true`) or `-T` (streamed): only records overlapping
+    /// these intervals.
+    pub regions: Option<(crate::pipeline::regions::Regions, bool)>,
     /// Only this shard's group of the TSS windows' regions (needs an indexed VCF).
     pub shard: Option<Shard>,
     /// Ranks each delta among a precompute run's SNVs (percentile, PHRED).
@@ -145,7 +148,9 @@ impl ScoreVariants<'_> {
     pub fn run(mut self, genome: &mut Genome, index: &TssIndex, mut reader: VariantReader, outputs: &VariantOutputs) -> Result<Summary> {
         let mut summary = Summary::default();
         if let Some(vcf_index) = if self.use_index { reader.find_index()? } else { None } {
-            let visits = if self.only_windows {
+            let visits = if let Some((regions, true)) = &self.regions {
+                Some(reader.plan(vcf_index.as_ref(), |name| genome.resolve(name).map(|c| regions.of(c)).unwrap_or_default()))
+            } else if self.only_windows {
                 Some(reader.plan(vcf_index.as_ref(), |name| genome.resolve(name).map(|c| index.regions(c)).unwrap_or_default()))
             } else if self.shard.is_some() || self.region.is_some() {
                 Some(reader.plan_tiles(vcf_index.as_ref(), tile(genome, self.shard), |name| genome.resolve(name).map(|c| genome.contig(c).len)))
@@ -206,6 +211,9 @@ impl ScoreVariants<'_> {
             if self.region.as_ref().is_some_and(|r| !r.contains(&record.chrom, record.pos, record.end())) {
                 continue;
             }
+            if self.regions.as_ref().is_some_and(|(r, _)| !r.contains(&record.chrom, record.pos, record.end())) {
+                continue;
+            }
             if self.pass_only && !matches!(record.line.split('\t').nth(6), Some("PASS" | ".")) {
                 summary.not_pass += 1;
                 continue;
@@ -219,7 +227,7 @@ impl ScoreVariants<'_> {
         progress.finish();
         crate::variants::contigs::check_some_known(summary.records, &summary.unknown_chroms, &path, genome)?;
         if summary.records == 0 {
-            log::info!("{} holds no record{}: the output holds the header only", path.display(), match (self.only_windows, summary.via_index || self.region.is_some() || self.shard.is_some()) {
+            log::info!("{} holds no record{}: the output holds the header only", path.display(), match (self.only_windows, summary.via_index || self.region.is_some() || self.shard.is_some() || self.regions.is_some()) {
                 (true, _) => " in the selected TSS windows",
                 (false, true) => " in the selected region or shard",
                 (false, false) => "",

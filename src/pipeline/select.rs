@@ -102,7 +102,14 @@ impl PlacedRegion {
     /// Resolves the region's chromosome in `genome` (aliases allowed); an error names it.
     pub fn place(region: &GenomeRegion, genome: &Genome) -> Result<Self> {
         let Some(id) = genome.resolve(&region.chrom) else {
-            return Err(InputError::msg(format!("region {}: chromosome not in the genome {} (nor an alias)", region.chrom, genome.path().display())));
+            let names: Vec<&str> = genome.contigs().iter().map(|c| c.name.as_str()).take(8).collect();
+            let more = if genome.contigs().len() > names.len() { format!(", ... ({} in all)", genome.contigs().len()) } else { String::new() };
+            return Err(InputError::msg(format!(
+                "region {}: chromosome not in the genome {} (nor an alias); it has {}{more}",
+                region.chrom,
+                genome.path().display(),
+                names.join(", ")
+            )));
         };
         let contig = genome.contig(id).name.clone();
         // a name resolves to this contig if it is its name, or an alias of it that is not
@@ -125,12 +132,14 @@ impl PlacedRegion {
 pub struct TssSelection {
     pub region: Option<PlacedRegion>,
     pub shard: Option<Shard>,
+    /// `-R`/`-T`: only TSSs whose TSS base lies in one of these intervals.
+    pub regions: Option<std::sync::Arc<super::regions::Regions>>,
 }
 
 impl TssSelection {
     /// Whether part of the genome was chosen (so an empty result may be legitimate).
     pub fn is_partial(&self) -> bool {
-        self.region.is_some() || self.shard.is_some()
+        self.region.is_some() || self.shard.is_some() || self.regions.is_some()
     }
 
     /// Opens `source` with the selection applied; returns the stream, whether TSSs are per
@@ -169,9 +178,13 @@ impl TssSelection {
         F: Fn(&Tss) -> bool + Send + 'static,
     {
         let (stream, per_transcript) = source.open(notes)?;
-        let region = self.region.clone();
+        let (region, regions) = (self.region.clone(), self.regions.clone());
         let stream = stream.filter(move |t| match t {
-            Ok(tss) => region.as_ref().is_none_or(|r| r.contains(&tss.chrom, tss.pos + 1, tss.pos + 1)) && keep(tss),
+            Ok(tss) => {
+                region.as_ref().is_none_or(|r| r.contains(&tss.chrom, tss.pos + 1, tss.pos + 1))
+                    && regions.as_ref().is_none_or(|r| r.contains(&tss.chrom, tss.pos + 1, tss.pos + 1))
+                    && keep(tss)
+            }
             Err(_) => true,
         });
         Ok((Box::new(stream), per_transcript))
