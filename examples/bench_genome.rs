@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     let [gtf, out] = &args[..] else { anyhow::bail!("usage: bench_genome GTF OUT.fa.gz") };
     let mut tss: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for t in GtfTssReader::open(gtf, GtfOptions { level: TssLevel::Transcript, gene_types: vec![] }, Default::default())? {
+    for t in GtfTssReader::open(gtf, GtfOptions::new(TssLevel::Transcript), Default::default())? {
         let t = t?;
         tss.entry(t.chrom).or_default().push(t.pos);
     }

@@ -376,3 +376,44 @@ fn regions_and_targets_files_select_as_bcftools_does() {
     assert_eq!(status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("it has chr22"), "{stderr}");
 }
+
+/// `--chrom-alias` (UCSC's chromAlias.txt layout) lets a VCF and a region written with
+/// RefSeq names find the genome's `chr22`.
+#[test]
+fn a_chrom_alias_file_maps_refseq_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (genome, gtf) = example(dir.path());
+    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let vcf = |chrom: &str| {
+        let mut text = format!("##fileformat=VCFv4.2\n##contig=<ID={chrom}>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+        for pos in [32_043_100usize, 32_043_250] {
+            let r = seq[pos - 1] as char;
+            text.push_str(&format!("{chrom}\t{pos}\t.\t{r}\t{}\t.\tPASS\t.\n", if r == 'A' { 'G' } else { 'A' }));
+        }
+        text
+    };
+    std::fs::write(dir.path().join("refseq.vcf"), vcf("NC_000022.11")).unwrap();
+    std::fs::write(dir.path().join("ucsc.vcf"), vcf("chr22")).unwrap();
+    let alias = dir.path().join("chromAlias.txt");
+    std::fs::write(&alias, "# ucsc\tassembly\tgenbank\trefseq\nchr21\t21\tCM000683.2\tNC_000021.9\nchr22\t22\tCM000684.2\tNC_000022.11\n").unwrap();
+    let alias_s = alias.display().to_string();
+    let body = |name: &str, extra: &[&str]| {
+        let v = dir.path().join(name).display().to_string();
+        let mut args = vec!["score-variants", "-q", "-g", &genome, "--gtf", &gtf, "--vcf", &v, "-o", "-"];
+        args.extend(extra);
+        let (status, stdout, stderr) = xpresso(&args);
+        assert!(status.success(), "{stderr}");
+        stdout.lines().filter(|l| !l.starts_with('#')).map(|l| l.split_once('\t').unwrap().1.to_string()).collect::<Vec<_>>()
+    };
+    let ucsc = body("ucsc.vcf", &[]);
+    assert!(ucsc.iter().all(|l| l.contains("XPRESSO=")), "{ucsc:?}");
+    assert_eq!(body("refseq.vcf", &["--chrom-alias", &alias_s]), ucsc);
+    // without the file the RefSeq name is unknown
+    let v = dir.path().join("refseq.vcf").display().to_string();
+    let (status, _, stderr) = xpresso(&["score-variants", "-q", "-g", &genome, "--gtf", &gtf, "--vcf", &v, "-o", "-"]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    // a region by its GenBank name, the option given before the subcommand
+    let (status, stdout, stderr) = xpresso(&["--chrom-alias", &alias_s, "annotate", "-q", "-g", &genome, "--gtf", &gtf, "--region", "CM000684.2:32,043,000-32,044,000", "-o", "-"]);
+    assert!(status.success(), "{stderr}");
+    assert!(stdout.contains("SLC5A1"), "{stdout}");
+}

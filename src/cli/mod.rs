@@ -46,6 +46,12 @@ pub struct Cli {
     /// `*_mqc.json` for a table in the report); written with the other outputs, all or none.
     #[arg(long, global = true, value_name = "FILE.json", help_heading = "Run")]
     pub stats: Option<std::path::PathBuf>,
+
+    /// Chromosome aliases beyond the built-in chr1 = 1, chrM = MT: UCSC's chromAlias.txt, or
+    /// any table whose rows name one sequence (`chr22  22  NC_000022.11`), so a GTF, VCF or
+    /// region written with RefSeq or GenBank names finds the genome's sequence.
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Run")]
+    pub chrom_alias: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -104,6 +110,9 @@ pub fn main() -> ExitCode {
         e.exit();
     }
     let run_args = cli.run;
+    if let Some(path) = &cli.chrom_alias {
+        crate::genome::aliases::set_file(path.clone());
+    }
     init_logging(run_args.quiet, run_args.verbose);
     if run_args.quiet {
         crate::pipeline::progress::quiet_all();
@@ -211,7 +220,8 @@ fn init_logging(quiet: bool, verbose: u8) {
 
 fn run(cli: Cli, run_args: RunArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let (inputs, mut outputs) = cli.command.paths();
+    let (mut inputs, mut outputs) = cli.command.paths();
+    inputs.extend(cli.chrom_alias.iter().map(|p| Named::new("--chrom-alias", p)));
     let row = outputs.first().map_or_else(|| "xpresso".to_string(), |o| stats::row_name(&o.path));
     if let Some(path) = &cli.stats {
         if matches!(cli.command, Command::Models(_) | Command::Completions(_) | Command::Man(_)) {

@@ -68,6 +68,8 @@ pub struct Genome {
     edges_checked: Vec<bool>,
     contigs: Vec<Contig>,
     by_name: HashMap<String, ContigId>,
+    /// Names from a chromosome-alias file (`--chrom-alias`), to contigs.
+    alias_names: HashMap<String, ContigId>,
     raw: Vec<u8>,
 }
 
@@ -76,7 +78,9 @@ impl Genome {
     pub fn open(path: &Path) -> Result<Self> {
         let compression = index::detect(path).input()?;
         if compression != Compression::Gzip {
-            return Self::open_inner(path, compression).input();
+            let mut genome = Self::open_inner(path, compression).input()?;
+            genome.load_aliases()?;
+            return Ok(genome);
         }
         // a plain-gzip FASTA is read from its BGZF copy (converted again when its stamp
         // disagrees: see `convert`); messages name the user's file too
@@ -92,6 +96,7 @@ impl Genome {
             .input()?;
         drop(copy); // its indexes are built: other runs may use it now
         genome.source = Some(path.to_path_buf());
+        genome.load_aliases()?;
         Ok(genome)
     }
 
@@ -117,7 +122,7 @@ impl Genome {
         log::debug!("genome {}: {} contigs, {compression:?}", path.display(), contigs.len());
         let by_name = contigs.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let edges_checked = vec![false; layouts.len()];
-        Ok(Genome { path: path.to_path_buf(), source: None, data, data_len, layouts, edges_checked, contigs, by_name, raw: Vec::new() })
+        Ok(Genome { path: path.to_path_buf(), source: None, data, data_len, layouts, edges_checked, contigs, by_name, alias_names: HashMap::new(), raw: Vec::new() })
     }
 
     pub fn path(&self) -> &Path {
@@ -139,9 +144,49 @@ impl Genome {
 
     /// Finds a chromosome by its exact name, else by an alias (`chr1`/`1`, `chrM`/`MT`).
     pub fn resolve(&self, name: &str) -> Option<ContigId> {
-        self.by_name.get(name).copied().or_else(|| {
+        self.by_name.get(name).copied().or_else(|| self.alias_names.get(name).copied()).or_else(|| {
             aliases::candidates(name).iter().find_map(|alias| self.by_name.get(alias).copied())
         })
+    }
+
+    /// Every name an input may give contig `id` (its own, the built-in aliases, the alias
+    /// file's), so streams can be matched without the genome.
+    pub fn names_of(&self, id: ContigId) -> Vec<String> {
+        let contig = &self.contigs[id].name;
+        let mut names = vec![contig.clone()];
+        names.extend(aliases::candidates(contig).into_iter().filter(|a| self.resolve(a) == Some(id)));
+        names.extend(self.alias_names.iter().filter(|(_, &c)| c == id).map(|(n, _)| n.clone()));
+        names
+    }
+
+    /// Reads the alias file `--chrom-alias` named (see `aliases::file`), if any.
+    fn load_aliases(&mut self) -> Result<()> {
+        let Some(path) = aliases::file() else { return Ok(()) };
+        let table = aliases::read_table(&path).input()?;
+        let (mut rows, mut unmatched) = (0, 0);
+        for (line, names) in table {
+            let mut found: Vec<ContigId> = names.iter().filter_map(|n| self.by_name.get(n).copied()).collect();
+            found.dedup();
+            match found[..] {
+                [] => unmatched += 1,
+                [id] => {
+                    rows += 1;
+                    for n in names.into_iter().filter(|n| !self.by_name.contains_key(n)) {
+                        self.alias_names.insert(n, id);
+                    }
+                }
+                _ => {
+                    let shown: Vec<&str> = found.iter().map(|&i| self.contigs[i].name.as_str()).collect();
+                    return Err(crate::input::InputError::msg(format!(
+                        "chromosome alias file {} line {line}: names several sequences of the genome ({}): an alias must name one",
+                        path.display(),
+                        shown.join(", ")
+                    )));
+                }
+            }
+        }
+        log::debug!("chromosome aliases {}: {rows} rows name a sequence of the genome, {unmatched} do not", path.display());
+        Ok(())
     }
 
     /// Bases `[start, end)` (0-based, may run past either end) of a contig into `out`,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::genome::{aliases, ContigId, Genome};
+use crate::genome::{ContigId, Genome};
 use crate::input::{open_text, InputError};
 
 /// Intervals of the genome a run is restricted to.
@@ -79,13 +79,9 @@ impl Regions {
         }
         let mut names = HashMap::new();
         for &id in by_contig.keys() {
-            let contig = genome.contig(id).name.clone();
-            for alias in aliases::candidates(&contig) {
-                if genome.resolve(&alias) == Some(id) {
-                    names.insert(alias, id);
-                }
+            for name in genome.names_of(id) {
+                names.insert(name, id);
             }
-            names.insert(contig, id);
         }
         Ok(Regions { by_contig, names, path: path.to_path_buf() })
     }

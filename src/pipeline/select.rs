@@ -11,7 +11,7 @@ use anyhow::Result;
 
 use super::tss_windows::{TssSource, TssStream};
 use crate::annotation::{Notes, Tss};
-use crate::genome::{aliases, Genome};
+use crate::genome::Genome;
 use crate::input::InputError;
 use crate::variants::reader::Visit;
 
@@ -111,11 +111,9 @@ impl PlacedRegion {
                 names.join(", ")
             )));
         };
-        let contig = genome.contig(id).name.clone();
         // a name resolves to this contig if it is its name, or an alias of it that is not
         // itself a contig (aliases are symmetric: chr1 <-> 1, chrM <-> MT ...)
-        let mut names: HashSet<String> = aliases::candidates(&contig).into_iter().filter(|a| genome.resolve(a) == Some(id)).collect();
-        names.insert(contig);
+        let names: HashSet<String> = genome.names_of(id).into_iter().collect();
         Ok(PlacedRegion { region: region.clone(), names })
     }
 
