@@ -136,7 +136,7 @@ fn every_snv_of_every_window_sorted_indexed_and_equal_to_score_variants() {
         assert!(percentile >= 100.0 * below / n - 0.5 && percentile <= 100.0 * at_or_below / n + 0.5, "{r:?}: percentile {percentile}, table {}..{}", 100.0 * below / n, 100.0 * at_or_below / n);
     }
     let vcf_text = std::fs::read_to_string(&scored_vcf).unwrap();
-    assert!(vcf_text.contains("Format: Allele|Gene_id|Gene_name|Strand|TSS_distance|Ref_prediction|Alt_prediction|Delta|Percentile|PHRED"));
+    assert!(vcf_text.contains("Format: Allele|Gene_id|Gene_name|Strand|TSS_distance|Ref_prediction|Alt_prediction|Delta|Percentile|PHRED|Consequence"));
 
     // the calibration table: percentiles of |delta| as the table's own distribution gives them
     let cal = Calibration::read(&cal).unwrap();

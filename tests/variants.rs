@@ -254,7 +254,8 @@ fn check_vcf_records(f: &Fixture, out_vcf: &str, rows: &HashMap<Key, Vec<String>
                 assert_eq!(entries.len(), n_rows, "{}", i[2]);
                 for e in &entries {
                     let row = &rows[&(i[2].to_string(), e[0].to_string(), e[1].to_string())];
-                    assert_eq!(&e[2..], [&row[6], &row[8], &row[9], &row[10], &row[11], &row[12]].map(String::as_str));
+                    assert_eq!(&e[2..8], [&row[6], &row[8], &row[9], &row[10], &row[11], &row[12]].map(String::as_str));
+                    assert_eq!(&e[8..], ["regulatory_region_variant"], "Consequence last, for bcftools +split-vep");
                 }
                 let maxabs: Vec<&str> = info["XPRESSO_MAXABS"].split(',').collect();
                 assert_eq!(maxabs.len(), i[4].split(',').count(), "Number=A");
@@ -381,6 +382,17 @@ fn bcftools_reads_and_filters_the_output() {
     }
     let samples = bcftools(&["query", "-f", "[%GT:%AD ]\n", "-i", "ID=\"snv3\"", &out]);
     assert_eq!(samples.trim(), "0/1:3,4 1|1:0,7");
+    // +split-vep reads the key as it reads VEP's CSQ: one line per allele x TSS, fields by name
+    let split = bcftools(&["+split-vep", "-a", "XPRESSO", "-d", "-f", "%ID\t%Allele\t%Gene_id\t%Delta\t%Consequence\n", &out]);
+    let split: Vec<&str> = split.lines().collect();
+    let entries: usize = all
+        .lines()
+        .filter_map(|l| l.split('\t').nth(7).unwrap().split(';').find_map(|kv| kv.strip_prefix("XPRESSO=")).map(|v| v.split(',').count()))
+        .sum();
+    assert!(entries > 0 && split.len() == entries, "{} lines for {entries} entries", split.len());
+    assert!(split.iter().all(|l| l.split('\t').count() == 5 && l.ends_with("\tregulatory_region_variant")), "{split:?}");
+    let worst = bcftools(&["+split-vep", "-a", "XPRESSO", "-s", "worst", "-f", "%ID\t%Gene_id\n", &out]);
+    assert!(!worst.is_empty() && worst.lines().count() <= split.len());
 }
 
 /// Runs bcftools; returns its stdout.

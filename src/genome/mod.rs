@@ -166,6 +166,7 @@ impl Genome {
         let (mut rows, mut unmatched) = (0, 0);
         for (line, names) in table {
             let mut found: Vec<ContigId> = names.iter().filter_map(|n| self.by_name.get(n).copied()).collect();
+            found.sort_unstable();
             found.dedup();
             match found[..] {
                 [] => unmatched += 1,

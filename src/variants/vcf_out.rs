@@ -18,17 +18,24 @@ pub const ENTRY_FIELDS: &str = "Allele|Gene_id|Gene_name|Strand|TSS_distance|Ref
 /// With a calibration table each entry also holds these.
 pub const CALIBRATED_FIELDS: &str = "|Percentile|PHRED";
 
+/// The last field of every entry. `bcftools +split-vep` refuses a key without a
+/// `Consequence` field (the name is hard-wired there for its `-s` severity filter); the
+/// Sequence Ontology term says what every entry is: a change inside the promoter window
+/// the model reads.
+pub const CONSEQUENCE_FIELD: &str = "|Consequence";
+pub const CONSEQUENCE: &str = "regulatory_region_variant";
+
 /// The input header with our INFO lines and provenance inserted before `#CHROM`.
 pub fn header(input: &[String], provenance: &[String], calibrated: bool) -> Vec<String> {
     let own = |l: &str| OWN_KEYS.iter().any(|k| l.starts_with(&format!("##INFO=<ID={k},")));
     let (chrom_line, rest) = input.split_last().expect("a VCF header ends with #CHROM");
     let mut out: Vec<String> = rest.iter().filter(|l| !own(l)).cloned().collect();
     let (fields, ranks) = match calibrated {
-        true => (format!("{ENTRY_FIELDS}{CALIBRATED_FIELDS}"), "; Percentile: of |Delta| among every SNV of the calibration table (0-100); PHRED: -10 log10 of the share of those SNVs with |Delta| at least as large"),
-        false => (ENTRY_FIELDS.to_string(), ""),
+        true => (format!("{ENTRY_FIELDS}{CALIBRATED_FIELDS}{CONSEQUENCE_FIELD}"), "; Percentile: of |Delta| among every SNV of the calibration table (0-100); PHRED: -10 log10 of the share of those SNVs with |Delta| at least as large"),
+        false => (format!("{ENTRY_FIELDS}{CONSEQUENCE_FIELD}"), ""),
     };
     out.push(format!(
-        "##INFO=<ID={KEY},Number=.,Type=String,Description=\"Xpresso predicted expression change (model units; Delta = Alt - Ref) per ALT allele and TSS whose 10.5 kb window the allele changes; TSS_distance is bp from the TSS to POS on the gene's strand, negative upstream{ranks}. Format: {fields}\">"
+        "##INFO=<ID={KEY},Number=.,Type=String,Description=\"Xpresso predicted expression change (model units; Delta = Alt - Ref) per ALT allele and TSS whose 10.5 kb window the allele changes; TSS_distance is bp from the TSS to POS on the gene's strand, negative upstream{ranks}; Consequence: always {CONSEQUENCE} (SO:0001566). Format: {fields}\">"
     ));
     out.push(format!("##INFO=<ID={KEY_MAXABS},Number=A,Type=Float,Description=\"Xpresso: per ALT allele, the largest |Delta| over the TSSs it touches (. when it touches none or was not scored)\">"));
     out.push(format!("##INFO=<ID={KEY_MISMATCH},Number=0,Type=Flag,Description=\"Xpresso: REF differs from the reference genome, so the record was not scored\">"));
@@ -58,7 +65,7 @@ pub fn annotate_line(s: &Scored, index: &TssIndex, cal: Option<&Calibration>) ->
                 let delta = p.delta();
                 let ranked = cal.map_or(String::new(), |c| format!("|{:.3}|{:.2}", c.percentile(delta), c.phred(delta)));
                 format!(
-                    "{}|{}|{}|{}|{}|{:.6}|{:.6}|{:.6}{ranked}",
+                    "{}|{}|{}|{}|{}|{:.6}|{:.6}|{:.6}{ranked}|{CONSEQUENCE}",
                     escape(&s.record.alts[p.allele]),
                     escape(&e.tss.gene_id),
                     escape(&e.tss.gene_name),
