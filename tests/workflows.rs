@@ -311,11 +311,23 @@ fn vars(process: &str, prefix: &str, args: &str, extra: &[(&'static str, &str)])
 fn workflows_nextflow_modules_render_to_commands_that_run() {
     let i = inputs();
     let model = human_model();
-    let staged: Vec<(&str, &Path)> = vec![("chr22.fa.gz", &i.genome), ("genes.gtf.gz", &i.gtf), ("model.h5", &model)];
-    let common = [("fasta", "chr22.fa.gz"), ("gtf", "genes.gtf.gz"), ("model", "model.h5")];
+    // the genome is staged with its .fai and .gzi, as main.nf stages them
+    xpresso::genome::Genome::open(&i.genome).unwrap();
+    let (fai, gzi) = (i.root.join("chr22.fa.gz.fai"), i.root.join("chr22.fa.gz.gzi"));
+    let staged: Vec<(&str, &Path)> =
+        vec![("chr22.fa.gz", &i.genome), ("chr22.fa.gz.fai", &fai), ("chr22.fa.gz.gzi", &gzi), ("genes.gtf.gz", &i.gtf), ("model.h5", &model)];
+    // the built-in model (model = [] renders no flag) everywhere but scan, which stages the .h5
+    let common = [("fasta", "chr22.fa.gz"), ("gtf", "genes.gtf.gz"), ("model_arg", "")];
+    let staged_index_used = |task: &tempfile::TempDir| {
+        for index in ["chr22.fa.gz.fai", "chr22.fa.gz.gzi"] {
+            let meta = std::fs::symlink_metadata(task.path().join(index)).unwrap();
+            assert!(meta.file_type().is_symlink(), "{index}: the staged index was used, not rebuilt in the task");
+        }
+    };
 
     // annotate, as shard 2 of 3 via ext.args
     let task = run_module("annotate", &staged, vars("ANNOTATE", "chr22_2", "--shard 2/3", &common));
+    staged_index_used(&task);
     let tsv = task.path().join("chr22_2.tsv.gz");
     let (status, direct, stderr) = xpresso(&["annotate", "-q", "-m", &s(&model), "--genome", &s(&i.genome), "--gtf", &s(&i.gtf), "--shard", "2/3"]);
     assert!(status.success(), "{stderr}");
@@ -325,8 +337,11 @@ fn workflows_nextflow_modules_render_to_commands_that_run() {
     assert_eq!(without_provenance(&text), without_provenance(&direct), "the module's command = the plain command");
 
     // scan
-    let task = run_module("scan", &staged, vars("SCAN", "zdhhc8", "--step 1000", &[common[0], common[2], ("region", LOCUS)]));
+    let task = run_module("scan", &staged, vars("SCAN", "zdhhc8", "--step 1000", &[common[0], ("model_arg", "--model model.h5"), ("region", LOCUS)]));
     assert!(task.path().join("zdhhc8.plus.bw").exists());
+    staged_index_used(&task);
+    let log = std::fs::read_to_string(task.path().join("zdhhc8.log")).unwrap();
+    assert!(!log.contains("index"), "no index built or refused: {log}");
 
     // score-variants
     let tbi = i.vcf.with_extension("gz.tbi");
@@ -344,7 +359,7 @@ fn workflows_nextflow_modules_render_to_commands_that_run() {
     let fasta = i.root.join("reference.fa");
     let cases = common::reference_cases();
     common::write_fasta(&fasta, &cases.iter().map(|c| (c.id.as_str(), c.sequence.as_slice())).collect::<Vec<_>>(), 60);
-    let task = run_module("predict", &[("seqs.fa", fasta.as_path()), ("model.h5", &model)], vars("PREDICT", "ref", "", &[("sequences", "seqs.fa"), ("model", "model.h5")]));
+    let task = run_module("predict", &[("seqs.fa", fasta.as_path()), ("model.h5", &model)], vars("PREDICT", "ref", "", &[("sequences", "seqs.fa"), ("model_arg", "--model model.h5")]));
     let mut text = String::new();
     std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(task.path().join("ref.tsv.gz")).unwrap()), &mut text).unwrap();
     assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), cases.len() + 1, "a row per sequence and the header");

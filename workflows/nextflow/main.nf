@@ -4,7 +4,7 @@
 // named genes.
 //
 //   nextflow run workflows/nextflow/main.nf -profile docker --genome hg38.fa.gz \
-//       --gtf genes.gtf.gz --model human.h5 --vcf calls.vcf.gz --loci loci.csv --shards 8
+//       --gtf genes.gtf.gz --vcf calls.vcf.gz --loci loci.csv --shards 8
 //
 // See docs/nextflow.md.
 nextflow.enable.dsl = 2
@@ -18,17 +18,29 @@ include { CAT_SHARDS; BCFTOOLS_CONCAT_SHARDS } from './modules/local/gather'
 include { CAT_SHARDS as CAT_PERSONAL_SHARDS } from './modules/local/gather'
 
 workflow {
-    if (!params.genome || !params.gtf || !params.model) {
-        error "give --genome, --gtf and --model (a .h5 path: `xpresso models fetch human` prints where)"
+    if (!params.genome || !params.gtf) {
+        error "give --genome and --gtf (and --model PATH.h5 for a model other than the built-in human one)"
     }
-    def genome = file(params.genome, checkIfExists: true)
+    if (params.model == 'mouse') {
+        error "the built-in mouse model: give --extra_args '--model mouse' (or export it: xpresso models export mouse -o mouse.h5, then --model mouse.h5)"
+    }
     def gtf    = file(params.gtf, checkIfExists: true)
-    def model  = file(params.model, checkIfExists: true)
+    // the built-in human model needs no file; an .h5 is staged into every task
+    def model  = (!params.model || params.model == 'human') ? [] : file(params.model, checkIfExists: true)
+    // the FASTA travels with its .fai (and .gzi when bgzip) so that no task re-indexes it
+    def fasta  = file(params.genome, checkIfExists: true)
+    def fai    = file("${params.genome}.fai")
+    if (!fai.exists()) {
+        error "${params.genome}.fai is missing: index the genome once (samtools faidx ${params.genome}, or any xpresso run on it, which writes the .fai and .gzi beside it)"
+    }
+    def gzi    = file("${params.genome}.gzi")
+    def genome_index = gzi.exists() ? [fai, gzi] : [fai]
+    def genome = [fasta, genome_index]
     def shards = Channel.of(1..params.shards)
     def versions = Channel.empty()
 
     // annotate: N shards -> one TSV
-    def ch_annotate = shards.map { k -> [[id: "annotate_${k}", shard: k, shards: params.shards], genome, gtf] }
+    def ch_annotate = shards.map { k -> [[id: "annotate_${k}", shard: k, shards: params.shards], fasta, genome_index, gtf] }
     XPRESSO_ANNOTATE(ch_annotate, model)
     def annotate_parts = XPRESSO_ANNOTATE.out.tsv
         .toSortedList { a, b -> a[0].shard <=> b[0].shard }
@@ -40,14 +52,14 @@ workflow {
     if (params.loci) {
         def ch_loci = Channel.fromPath(params.loci, checkIfExists: true)
             .splitCsv(header: true)
-            .map { row -> [[id: row.name], genome, row.region] }
+            .map { row -> [[id: row.name], fasta, genome_index, row.region] }
         XPRESSO_SCAN(ch_loci, model)
         versions = versions.mix(XPRESSO_SCAN.out.versions.first())
     }
 
     // ism: the promoters of the genes named in --ism_genes (comma-separated), one job
     if (params.ism_genes) {
-        XPRESSO_ISM(Channel.of([[id: 'ism'], genome, gtf]), model)
+        XPRESSO_ISM(Channel.of([[id: 'ism'], fasta, genome_index, gtf]), model)
         versions = versions.mix(XPRESSO_ISM.out.versions.first())
     }
 

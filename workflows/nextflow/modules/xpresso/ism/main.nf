@@ -3,7 +3,7 @@ process XPRESSO_ISM {
     label 'process_medium'
 
     input:
-    tuple val(meta), path(fasta), path(gtf)
+    tuple val(meta), path(fasta), path(fasta_index), path(gtf)
     path model
 
     output:
@@ -15,15 +15,18 @@ process XPRESSO_ISM {
     task.ext.when == null || task.ext.when
 
     script:
+    // fasta_index: the FASTA's .fai (and .gzi when bgzip), staged beside it so no task re-indexes
+    // model: [] for the built-in human model (ext.args may say `--model mouse`), or an .h5
     // task.ext.args names what to mutate: --gene ..., --genes FILE, or --chrom/--region
     def args = task.ext.args ?: ''
+    def model_arg = model ? "--model ${model}" : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso ism \\
         --threads $task.cpus \\
         --genome $fasta \\
         --gtf $gtf \\
-        --model $model \\
+        $model_arg \\
         $args \\
         -o ${prefix}.ism.tsv.gz \\
         2> >(tee ${prefix}.log >&2)

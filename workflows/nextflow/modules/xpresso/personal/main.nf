@@ -4,7 +4,7 @@ process XPRESSO_PERSONAL {
 
     input:
     tuple val(meta), path(vcf), path(index)
-    path fasta
+    tuple path(fasta), path(fasta_index)
     path gtf
     path model
 
@@ -17,8 +17,11 @@ process XPRESSO_PERSONAL {
     task.ext.when == null || task.ext.when
 
     script:
+    // fasta_index: the FASTA's .fai (and .gzi when bgzip), staged beside it so no task re-indexes
+    // model: [] for the built-in human model (ext.args may say `--model mouse`), or an .h5
     // the index is staged beside the VCF: each shard reads its TSS windows' regions through it
     def args = task.ext.args ?: ''
+    def model_arg = model ? "--model ${model}" : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso personal \\
@@ -26,7 +29,7 @@ process XPRESSO_PERSONAL {
         --genome $fasta \\
         --gtf $gtf \\
         --vcf $vcf \\
-        --model $model \\
+        $model_arg \\
         $args \\
         -o ${prefix}.tsv.gz \\
         2> >(tee ${prefix}.log >&2)

@@ -15,14 +15,16 @@ process XPRESSO_PREDICT {
     task.ext.when == null || task.ext.when
 
     script:
+    // model: [] for the built-in human model (ext.args may say `--model mouse`), or an .h5
     // sequences: FASTA of 10,500 bp windows (TSS at 7000) or <= 7,000 bp promoters
     def args = task.ext.args ?: ''
+    def model_arg = model ? "--model ${model}" : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso predict \\
         --threads $task.cpus \\
         --fasta $sequences \\
-        --model $model \\
+        $model_arg \\
         $args \\
         -o ${prefix}.tsv.gz \\
         2> >(tee ${prefix}.log >&2)

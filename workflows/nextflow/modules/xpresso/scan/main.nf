@@ -3,7 +3,7 @@ process XPRESSO_SCAN {
     label 'process_medium'
 
     input:
-    tuple val(meta), path(fasta), val(region)
+    tuple val(meta), path(fasta), path(fasta_index), val(region)
     path model
 
     output:
@@ -16,14 +16,17 @@ process XPRESSO_SCAN {
     task.ext.when == null || task.ext.when
 
     script:
+    // fasta_index: the FASTA's .fai (and .gzi when bgzip), staged beside it so no task re-indexes
+    // model: [] for the built-in human model (ext.args may say `--model mouse`), or an .h5
     def args = task.ext.args ?: ''
+    def model_arg = model ? "--model ${model}" : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso scan \\
         --threads $task.cpus \\
         --genome $fasta \\
         --region '$region' \\
-        --model $model \\
+        $model_arg \\
         $args \\
         -o ${prefix} \\
         --bigwig ${prefix} \\

@@ -4,7 +4,7 @@ process XPRESSO_SCOREVARIANTS {
 
     input:
     tuple val(meta), path(vcf), path(index)
-    path fasta
+    tuple path(fasta), path(fasta_index)
     path gtf
     path model
 
@@ -18,8 +18,11 @@ process XPRESSO_SCOREVARIANTS {
     task.ext.when == null || task.ext.when
 
     script:
+    // fasta_index: the FASTA's .fai (and .gzi when bgzip), staged beside it so no task re-indexes
+    // model: [] for the built-in human model (ext.args may say `--model mouse`), or an .h5
     // the index is staged beside the VCF: --shard and the region reads go through it
     def args = task.ext.args ?: ''
+    def model_arg = model ? "--model ${model}" : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso score-variants \\
@@ -27,7 +30,7 @@ process XPRESSO_SCOREVARIANTS {
         --genome $fasta \\
         --gtf $gtf \\
         --vcf $vcf \\
-        --model $model \\
+        $model_arg \\
         $args \\
         -o ${prefix}.vcf.gz \\
         --tsv ${prefix}.tsv.gz \\
