@@ -417,3 +417,49 @@ fn a_chrom_alias_file_maps_refseq_names() {
     assert!(status.success(), "{stderr}");
     assert!(stdout.contains("SLC5A1"), "{stdout}");
 }
+
+/// `-t N` deflates bgzip outputs on up to 8 threads (as bcftools' `--threads`): the files
+/// are valid BGZF (bgzip -t, tabix and bcftools read them) and decompress to what one thread
+/// writes; an output indexed while written (`--write-index`) keeps one writer and its index.
+#[test]
+fn threads_deflate_bgzip_outputs_to_the_same_bytes_uncompressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (genome, gtf) = example(dir.path());
+    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr22,length=50818468>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
+    // many records, so the output spans several BGZF blocks
+    for pos in (32_000_100usize..32_290_000).step_by(97) {
+        let r = seq[pos - 1] as char;
+        text.push_str(&format!("chr22\t{pos}\t.\t{r}\t{}\t.\tPASS\tDP={}\n", if r == 'A' { 'G' } else { 'A' }, pos % 50));
+    }
+    let vcf = dir.path().join("v.vcf");
+    std::fs::write(&vcf, text).unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    let gunzip = |name: &str| Command::new("bgzip").args(["-dc", &p(name)]).output().unwrap().stdout;
+    for t in ["1", "4"] {
+        let (status, _, stderr) = xpresso(&["annotate", "-q", "-t", t, "-g", &genome, "--gtf", &gtf, "-o", &p(&format!("genes{t}.tsv.gz"))]);
+        assert!(status.success(), "{stderr}");
+        let (status, _, stderr) = xpresso(&[
+            "score-variants", "-q", "-t", t, "-g", &genome, "--gtf", &gtf, "--vcf", &p("v.vcf"), "-o", &p(&format!("v{t}.vcf.gz")), "--tsv", &p(&format!("v{t}.tsv.gz")),
+        ]);
+        assert!(status.success(), "{stderr}");
+        let (status, _, stderr) = xpresso(&["score-variants", "-q", "-t", t, "-g", &genome, "--gtf", &gtf, "--vcf", &p("v.vcf"), "-o", &p(&format!("i{t}.vcf.gz")), "--write-index"]);
+        assert!(status.success(), "{stderr}");
+    }
+    for name in ["genes", "v", "i"] {
+        let ext = if name == "genes" { "tsv.gz" } else { "vcf.gz" };
+        let (one, four) = (format!("{name}1.{ext}"), format!("{name}4.{ext}"));
+        assert!(Command::new("bgzip").args(["-t", &p(&four)]).status().unwrap().success(), "{four} is valid BGZF");
+        let (a, b) = (gunzip(&one), gunzip(&four));
+        // the command lines differ (-t), nothing else
+        let strip = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap().lines().filter(|l| !l.to_lowercase().contains("command=")).map(String::from).collect::<Vec<_>>();
+        let (a, b) = (strip(a), strip(b));
+        assert!(a.len() > if name == "genes" { 10 } else { 2000 }, "{one}: {} lines", a.len());
+        let first_difference = a.iter().zip(&b).position(|(x, y)| x != y);
+        assert!(a.len() == b.len() && first_difference.is_none(), "{four} differs from {one}: {} vs {} lines, first at {first_difference:?}", b.len(), a.len());
+    }
+    assert!(gunzip("v4.vcf.gz").len() > 3 * 65_280, "several BGZF blocks of input");
+    assert!(Command::new("tabix").args(["-p", "vcf", &p("v4.vcf.gz")]).status().unwrap().success());
+    let region = Command::new("bcftools").args(["view", "-H", "-r", "chr22:32043000-32044000", &p("i4.vcf.gz")]).output().unwrap();
+    assert!(region.status.success() && !region.stdout.is_empty(), "{}", String::from_utf8_lossy(&region.stderr));
+}

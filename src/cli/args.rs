@@ -21,7 +21,8 @@ use crate::pipeline::select::{GenomeRegion, PlacedRegion, Shard, TssSelection};
 #[derive(Args, Debug, Clone, Copy, Default)]
 #[command(next_help_heading = "Run")]
 pub struct RunArgs {
-    /// Worker threads for the model, 0-1024 (0 = one per core).
+    /// Worker threads for the model, 0-1024 (0 = one per core); up to 8 of them also deflate
+    /// bgzip outputs not indexed while written (as bcftools' --threads).
     #[arg(short = 't', long, default_value_t = 0, value_name = "N", value_parser = threads, global = true)]
     pub threads: usize,
 

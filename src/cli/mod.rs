@@ -243,6 +243,7 @@ fn run_command(cli: Cli, run_args: RunArgs) -> anyhow::Result<()> {
     if run_args.threads > 0 {
         rayon::ThreadPoolBuilder::new().num_threads(run_args.threads).build_global()?;
     }
+    crate::output::set_compression_threads(rayon::current_num_threads());
     let quiet = run_args.quiet;
     match cli.command {
         Command::Annotate(a) => annotate::run(a, quiet),

@@ -20,7 +20,21 @@ use staging::Temp;
 enum Sink {
     Plain(BufWriter<File>),
     Bgzf(bgzf::io::Writer<BufWriter<File>>),
+    /// bgzip on several threads (blocks deflated in parallel, written in order): for
+    /// outputs not indexed while written, which need no virtual positions.
+    BgzfThreads(bgzf::io::MultithreadedWriter<BufWriter<File>>),
     Stdout(BufWriter<Stdout>),
+}
+
+/// Threads that deflate bgzip outputs (`-t/--threads`, as bcftools' `--threads`), set once by
+/// the CLI; one (the default) deflates on the writing thread.
+static COMPRESSION_THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Most compression threads: past a few, deflate outruns anything xpresso writes.
+const MAX_COMPRESSION_THREADS: usize = 8;
+
+pub fn set_compression_threads(n: usize) {
+    let _ = COMPRESSION_THREADS.set(n.clamp(1, MAX_COMPRESSION_THREADS));
 }
 
 /// A file being written; call `finish` to publish it (see `staging`: all outputs of a run
@@ -37,8 +51,19 @@ pub struct Output {
 }
 
 impl Output {
-    /// Starts writing `path` (`-` for stdout).
+    /// Starts writing `path` (`-` for stdout); a bgzip output deflates on the compression
+    /// threads (`set_compression_threads`).
     pub fn create(path: &Path) -> Result<Self> {
+        Self::create_with(path, COMPRESSION_THREADS.get().copied().unwrap_or(1))
+    }
+
+    /// Starts writing `path` with `virtual_position` answered (one compression thread), for a
+    /// file indexed while it is written.
+    pub fn create_indexed(path: &Path) -> Result<Self> {
+        Self::create_with(path, 1)
+    }
+
+    fn create_with(path: &Path, threads: usize) -> Result<Self> {
         let name = path.display().to_string();
         let in_place = |file: File| Ok(Output { sink: Sink::Plain(BufWriter::new(file)), publish: None, name: name.clone() });
         let target = match destination::resolve(path)? {
@@ -53,12 +78,21 @@ impl Output {
         let file_name = target.file_name().with_context(|| format!("output path {} has no file name", path.display()))?;
         let (file, tmp) = temp_beside(&target, &format!(".{}.", file_name.to_string_lossy()))?;
         let buffered = BufWriter::with_capacity(1 << 16, file);
-        let sink = if is_compressed_name(path) { Sink::Bgzf(bgzf::io::Writer::new(buffered)) } else { Sink::Plain(buffered) };
+        let sink = match std::num::NonZero::new(threads).filter(|n| n.get() > 1) {
+            _ if !is_compressed_name(path) => Sink::Plain(buffered),
+            Some(n) => Sink::BgzfThreads(bgzf::io::MultithreadedWriter::with_worker_count(n, buffered)),
+            None => Sink::Bgzf(bgzf::io::Writer::new(buffered)),
+        };
         Ok(Output { sink, publish: Some((tmp, target)), name })
     }
 
+    /// Whether the bytes written are bgzip-compressed here.
+    pub fn is_bgzf(&self) -> bool {
+        matches!(self.sink, Sink::Bgzf(_) | Sink::BgzfThreads(_))
+    }
+
     /// Where the next byte goes in the BGZF stream (for a tabix index built while writing);
-    /// `None` when the output is not bgzip-compressed.
+    /// `None` when the output is not bgzip-compressed or was not made by `create_indexed`.
     pub fn virtual_position(&self) -> Option<bgzf::VirtualPosition> {
         match &self.sink {
             Sink::Bgzf(w) => Some(w.virtual_position()),
@@ -73,6 +107,7 @@ impl Output {
         let file = match self.sink {
             Sink::Plain(w) => Some(w.into_inner().map_err(|e| named(e.into_error()))?),
             Sink::Bgzf(w) => Some(w.finish().map_err(named)?.into_inner().map_err(|e| named(e.into_error()))?),
+            Sink::BgzfThreads(mut w) => Some(w.finish().map_err(named)?.into_inner().map_err(|e| named(e.into_error()))?),
             Sink::Stdout(mut w) => {
                 w.flush().map_err(named)?;
                 None
@@ -91,6 +126,7 @@ impl Write for Output {
         match &mut self.sink {
             Sink::Plain(w) => w.write(buf),
             Sink::Bgzf(w) => w.write(buf),
+            Sink::BgzfThreads(w) => w.write(buf),
             Sink::Stdout(w) => w.write(buf),
         }
         .map_err(|e| named_error(e, &self.name))
@@ -100,6 +136,7 @@ impl Write for Output {
         match &mut self.sink {
             Sink::Plain(w) => w.flush(),
             Sink::Bgzf(w) => w.flush(),
+            Sink::BgzfThreads(w) => w.flush(),
             Sink::Stdout(w) => w.flush(),
         }
         .map_err(|e| named_error(e, &self.name))

@@ -27,7 +27,7 @@ pub struct IndexedTable {
 impl IndexedTable {
     /// Starts `path` (it must end in `.gz` or `.bgz`: tabix reads bgzip only) and `path.tbi`.
     pub fn create(path: &Path) -> Result<Self> {
-        let out = Output::create(path)?;
+        let out = Output::create_indexed(path)?;
         if out.virtual_position().is_none() {
             bail!("{}: a tabix-indexed table must be bgzip-compressed: name it .gz (or .bgz), not standard output or a plain file", path.display());
         }

@@ -172,11 +172,13 @@ impl VariantWriter {
     /// Starts `path` as `kind` (checked with `OutputType::check` first), with `header` (the
     /// output's header lines, `#CHROM` last).
     pub fn create(path: &Path, kind: OutputType, index: Option<IndexFormat>, header: &[String]) -> Result<Self> {
-        let out = Output::create(path)?;
+        // an index is built from the virtual positions of one writer; without one, a bgzip
+        // VCF deflates on the compression threads
+        let out = if index.is_some() { Output::create_indexed(path)? } else { Output::create(path)? };
         let text: String = header.iter().flat_map(|l| [l.as_str(), "\n"]).collect();
         let sink = match kind {
             OutputType::Vcf => Sink::Text(out),
-            OutputType::VcfGz if out.virtual_position().is_some() => Sink::Text(out),
+            OutputType::VcfGz if out.is_bgzf() => Sink::Text(out),
             OutputType::VcfGz => Sink::TextBgzf(bgzf::io::Writer::new(out)),
             OutputType::Bcf | OutputType::BcfUncompressed => {
                 let level = if kind == OutputType::Bcf { bgzf::io::writer::CompressionLevel::default() } else { bgzf::io::writer::CompressionLevel::NONE };
