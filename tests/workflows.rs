@@ -82,6 +82,22 @@ const LOCUS: &str = "22:20,110,001-20,125,000";
 #[test]
 fn workflows_snakemake_runs_and_its_gathered_outputs_equal_plain_runs() {
     let i = inputs();
+    run_and_check(&i, &["--cores", "2"]);
+}
+
+/// PATH for a workflow run: the binary under test first, then Snakemake's venv (a SLURM job
+/// runs Snakemake again inside the job, from the environment it was submitted with).
+fn workflow_path() -> String {
+    let venv = snakemake().parent().map(Path::to_path_buf).filter(|p| p.is_absolute());
+    match venv {
+        Some(v) => format!("{}:{}", v.display(), path_with_bin()),
+        None => path_with_bin(),
+    }
+}
+
+/// Runs the Snakefile on `i` with `engine` (`--cores N`, or `--profile DIR`) and checks each
+/// gathered output against a plain run; returns Snakemake's output.
+fn run_and_check(i: &Inputs, engine: &[&str]) -> String {
     let model = s(&human_model());
     let config = format!(
         "genome: {}\ngtf: {}\nvcf: {}\ncohort_vcf: {}\nmodel: {model}\nshards: 3\nthreads: 1\nscan:\n  ZDHHC8: \"{LOCUS}\"\nscan_step: 500\noutdir: results\n",
@@ -93,9 +109,11 @@ fn workflows_snakemake_runs_and_its_gathered_outputs_equal_plain_runs() {
     std::fs::write(i.root.join("config.yaml"), config).unwrap();
     let snakefile = repo().join("workflows/snakemake/Snakefile");
     let out = Command::new(snakemake())
-        .args(["-s", &s(&snakefile), "--configfile", "config.yaml", "--cores", "2", "all"])
+        .args(["-s", &s(&snakefile), "--configfile", "config.yaml"])
+        .args(engine)
+        .arg("all")
         .current_dir(&i.root)
-        .env("PATH", path_with_bin())
+        .env("PATH", workflow_path())
         .output()
         .unwrap();
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -153,6 +171,63 @@ fn workflows_snakemake_runs_and_its_gathered_outputs_equal_plain_runs() {
         assert!(res.join("logs").join(log).exists(), "log {log}");
     }
     assert!(!res.join("annotate/shards/1.tsv").exists(), "shards are temp()");
+    log
+}
+
+/// The SLURM cluster .ci/run starts (.ci/slurm-up.sh): its node must be idle. Never skipped:
+/// without a cluster this test fails, saying how to start one.
+fn slurm_cluster() {
+    let up = Command::new(repo().join(".ci/slurm-up.sh")).output();
+    let sinfo = Command::new("sinfo").args(["-h", "-o", "%T"]).output();
+    let state = sinfo.as_ref().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+    assert!(
+        state == "idle" || state == "mixed" || state == "allocated",
+        "no SLURM cluster (sinfo: {state:?}); as root, .ci/slurm-up.sh starts a one-node one: {}",
+        up.map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).unwrap_or_else(|e| e.to_string())
+    );
+}
+
+/// The Snakefile through workflows/snakemake/profiles/slurm, unchanged, on a real SLURM
+/// cluster: every rule a SLURM job (its job id in Snakemake's log, COMPLETED in squeue), the
+/// gathered outputs equal to plain runs; a job failing on bad input fails the workflow with
+/// xpresso's own message in the rule's log.
+#[test]
+fn workflows_slurm_profile_runs_every_rule_as_a_job_and_equals_plain_runs() {
+    slurm_cluster();
+    let profile = repo().join("workflows/snakemake/profiles/slurm");
+    let i = inputs();
+    let log = run_and_check(&i, &["--profile", &s(&profile)]);
+    let ids: Vec<String> = log
+        .lines()
+        .filter_map(|l| l.split("submitted with SLURM jobid ").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        .collect();
+    // 3 shards + a gather for annotate, score-variants and personal; one scan
+    assert_eq!(ids.len(), 3 * 4 + 1, "every rule a SLURM job:\n{log}");
+    let squeue = Command::new("squeue").args(["--states=all", "-h", "-o", "%i %T", "-j", &ids.join(",")]).output().unwrap();
+    let states = String::from_utf8_lossy(&squeue.stdout).into_owned();
+    for id in &ids {
+        assert!(states.lines().any(|l| l == format!("{id} COMPLETED")), "job {id} COMPLETED in squeue:\n{states}");
+    }
+
+    // a GTF with a broken line: the job exits 3, the workflow fails, the rule's log says why
+    let bad_gtf = i.root.join("bad.gtf");
+    std::fs::write(&bad_gtf, "chr22\tEnsembl\tgene\t20100000\tnot_a_number\t.\t+\t.\tgene_id \"G1\";\n").unwrap();
+    let dir = i.root.join("failing");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("config.yaml"), format!("genome: {}\ngtf: {}\nshards: 1\noutdir: results\n", s(&i.genome), s(&bad_gtf))).unwrap();
+    let out = Command::new(snakemake())
+        .args(["-s", &s(&repo().join("workflows/snakemake/Snakefile")), "--configfile", "config.yaml", "--profile", &s(&profile)])
+        .current_dir(&dir)
+        .env("PATH", workflow_path())
+        .output()
+        .unwrap();
+    let engine_log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success(), "the workflow fails:\n{engine_log}");
+    assert!(engine_log.contains("Error in rule annotate_shard") && engine_log.contains("submitted with SLURM jobid"), "{engine_log}");
+    let rule_log = std::fs::read_to_string(dir.join("results/logs/annotate/1.log")).unwrap();
+    assert!(rule_log.contains("xpresso: error:") && rule_log.contains("bad.gtf") && rule_log.contains("line 1"), "xpresso's message in the rule's log: {rule_log}");
+    assert!(!dir.join("results/annotate/predictions.tsv").exists());
 }
 
 /// Values for the Groovy variables of a module's script: `$name`, `${name}`, `${a.b}`.
