@@ -278,6 +278,13 @@ fn strip_indent(text: &str) -> String {
     text.lines().map(|l| if l.len() >= indent { &l[indent..] } else { l.trim_start() }).collect::<Vec<_>>().join("\n") + "\n"
 }
 
+/// Runs a command with bash in `dir`, the binary first on PATH; returns stdout.
+fn bash_stdout(dir: &Path, command: &str) -> String {
+    let out = Command::new("bash").args(["-euo", "pipefail", "-c", command]).current_dir(dir).env("PATH", path_with_bin()).output().unwrap();
+    assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Runs a rendered block with bash in `dir`, the binary first on PATH; returns stderr.
 fn bash(dir: &Path, script: &str) -> String {
     let out = Command::new("bash").args(["-euo", "pipefail", "-c", script]).current_dir(dir).env("PATH", path_with_bin()).output().unwrap();
@@ -296,8 +303,25 @@ fn declared_outputs(module: &str, prefix: &str) -> Vec<String> {
         .filter_map(|line| line.split_once("path").and_then(|(_, rest)| rest.split('"').nth(1)))
         .map(|p| p.replace("${prefix}", prefix))
         .collect();
-    assert!(outputs.iter().any(|o| o == "versions.yml"), "{outputs:?}");
     outputs
+}
+
+/// The command of the module's `eval(...)` output on the `versions` topic (nf-core's
+/// convention: `tuple val(process), val(tool), eval(cmd), topic: versions`), `\$` unescaped.
+fn versions_command(module: &str) -> String {
+    versions_commands(module).into_iter().next().expect("a versions topic output")
+}
+
+/// Every process's versions `eval` command in a file, in order.
+fn versions_commands(file: &str) -> Vec<String> {
+    file.lines()
+        .filter(|l| l.contains("topic: versions"))
+        .map(|line| {
+            let start = line.find("eval(\"").expect("eval(\"...\")") + 6;
+            let end = start + line[start..].find("\")").unwrap();
+            line[start..end].replace("\\$", "$")
+        })
+        .collect()
 }
 
 /// Files in `dir` matching a Nextflow glob (only `*` is used by the modules).
@@ -326,8 +350,9 @@ fn run_module(name: &str, inputs: &[(&str, &Path)], vars: Vars) -> tempfile::Tem
         for pattern in declared_outputs(&module, &prefix) {
             assert!(matches(work, &pattern), "{name} {label}: declared output {pattern} missing");
         }
-        let versions = std::fs::read_to_string(work.join("versions.yml")).unwrap();
-        assert!(versions.contains(&format!("xpresso: {}", env!("CARGO_PKG_VERSION"))), "{versions}");
+        // what Nextflow evaluates in the task for the versions topic
+        let version = bash_stdout(work, &versions_command(&module));
+        assert_eq!(version.trim(), env!("CARGO_PKG_VERSION"), "{name}: the versions topic's eval");
         if label == "script" {
             script_dir = Some(dir);
         }
@@ -353,10 +378,12 @@ fn groovy() -> Command {
 #[test]
 fn workflows_nextflow_files_are_valid_groovy_syntax() {
     let nf = repo().join("workflows/nextflow");
-    let mut files = vec![nf.join("main.nf"), nf.join("nextflow.config"), nf.join("modules/local/gather.nf")];
-    for m in ["annotate", "predict", "scan", "ism", "scorevariants", "personal"] {
+    let mut files = vec![nf.join("main.nf"), nf.join("nextflow.config"), nf.join("modules/local/gather.nf"), nf.join("nf-test.config"), nf.join("tests/nextflow.config")];
+    for m in MODULES {
         files.push(nf.join(format!("modules/xpresso/{m}/main.nf")));
+        files.push(nf.join(format!("modules/xpresso/{m}/tests/main.nf.test")));
     }
+    files.push(nf.join("modules/xpresso/ism/tests/nextflow.config"));
     let script = repo().join("tests/groovy/parse_only.groovy");
     let out = groovy().arg(&script).args(&files).output().expect("groovy is installed (.ci/run installs it)");
     let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -376,6 +403,8 @@ fn vars(process: &str, prefix: &str, args: &str, extra: &[(&'static str, &str)])
     v.insert("task.cpus", "2".into());
     v.insert("args", args.into());
     v.insert("prefix", prefix.into());
+    // no accelerator in these tasks: the modules pass no --device
+    v.insert("device", String::new());
     for (k, val) in extra {
         v.insert(k, val.to_string());
     }
@@ -439,7 +468,106 @@ fn workflows_nextflow_modules_render_to_commands_that_run() {
     std::io::Read::read_to_string(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(task.path().join("ref.tsv.gz")).unwrap()), &mut text).unwrap();
     assert_eq!(text.lines().filter(|l| !l.starts_with('#')).count(), cases.len() + 1, "a row per sequence and the header");
 
+    // the gather processes report cat's and bcftools' versions the same way
+    let gather = std::fs::read_to_string(repo().join("workflows/nextflow/modules/local/gather.nf")).unwrap();
+    let versions: Vec<String> = versions_commands(&gather).iter().map(|c| bash_stdout(&i.root, c).trim().to_string()).collect();
+    assert_eq!(versions.len(), 2);
+    assert!(versions.iter().all(|v| !v.is_empty() && v.chars().next().unwrap().is_ascii_digit() && !v.contains(' ')), "{versions:?}");
+
     // ism of one gene
     let task = run_module("ism", &staged, vars("ISM", "zdhhc8", "--gene ZDHHC8 --range=-10:+10", &common));
     assert!(std::fs::metadata(task.path().join("zdhhc8.ism.tsv.gz")).unwrap().len() > 0);
+}
+
+/// A YAML file as JSON, read by PyYAML (`python`).
+fn yaml_as_json(python: &Path, path: &Path) -> serde_json::Value {
+    let out = Command::new(python).args(["-c", "import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))"]).arg(path).output().unwrap();
+    assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const MODULES: [&str; 6] = ["annotate", "predict", "scan", "ism", "scorevariants", "personal"];
+
+/// The names a module declares in `input:` (`path(x)`, `val(x)`, `path x`), channel by
+/// channel, and the `emit:` names of `output:`.
+fn declared_channels(module: &str) -> (Vec<Vec<String>>, Vec<String>) {
+    let block = |from: &str, to: &str| {
+        let start = module.find(from).unwrap_or_else(|| panic!("{from}"));
+        &module[start + from.len()..start + module[start..].find(to).unwrap()]
+    };
+    let inputs = block("input:", "output:")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let l = l.trim();
+            match l.strip_prefix("path ") {
+                Some(name) => vec![name.trim().to_string()],
+                None => l.split(['(', ')']).collect::<Vec<_>>().chunks(2).filter_map(|c| c.get(1).map(|n| n.split(',').next().unwrap().trim().to_string())).collect(),
+            }
+        })
+        .collect();
+    let emits = block("output:", "when:").lines().filter_map(|l| l.split("emit: ").nth(1)).map(|e| e.trim().to_string()).collect();
+    (inputs, emits)
+}
+
+/// Each module in the nf-core shape: meta.yml (valid against tests/schemas, naming the
+/// module's own input and output channels in order), environment.yml (channels, pinned
+/// dependencies), tests/main.nf.test for the module's process whose every input file is one
+/// that tests/make-test-data.sh makes.
+#[test]
+fn workflows_nextflow_modules_have_meta_environment_and_nf_tests() {
+    let python = snakemake().parent().map(|b| b.join("python")).filter(|p| p.exists()).unwrap_or_else(|| "python3".into());
+    let schema = repo().join("tests/schemas/nf-module-meta.schema.json");
+    let validate = repo().join("tests/schemas/validate.py");
+    let nf = repo().join("workflows/nextflow");
+    let metas: Vec<PathBuf> = MODULES.iter().map(|m| nf.join(format!("modules/xpresso/{m}/meta.yml"))).collect();
+    let out = Command::new(&python).arg(&validate).arg(&schema).args(&metas).output().unwrap();
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{report}");
+    assert_eq!(report.lines().filter(|l| l.starts_with("ok ")).count(), MODULES.len(), "{report}");
+    // the schema bites: a meta.yml without keywords, or with an untyped input, fails
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&metas[0]).unwrap();
+    let no_keywords = dir.path().join("no_keywords.yml");
+    std::fs::write(&no_keywords, text.replacen("keywords:", "keyword_list:", 1)).unwrap();
+    let untyped = dir.path().join("untyped.yml");
+    std::fs::write(&untyped, text.replacen("      type: file\n", "", 1)).unwrap();
+    for bad in [&no_keywords, &untyped] {
+        let out = Command::new(&python).arg(&validate).arg(&schema).arg(bad).output().unwrap();
+        assert!(!out.status.success(), "{} passed the schema", bad.display());
+    }
+
+    let data = dir.path().join("test-data");
+    let made = Command::new(nf.join("tests/make-test-data.sh")).arg(shared()).arg(&data).output().unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    for m in MODULES {
+        let module = std::fs::read_to_string(nf.join(format!("modules/xpresso/{m}/main.nf"))).unwrap();
+        let process = format!("XPRESSO_{}", m.to_uppercase());
+        assert!(module.starts_with(&format!("process {process} {{")), "{m}");
+        // meta.yml names the module's channels: inputs in order, every emit
+        let meta = yaml_as_json(&python, &nf.join(format!("modules/xpresso/{m}/meta.yml")));
+        let (inputs, emits) = declared_channels(&module);
+        assert_eq!(meta["name"], format!("xpresso_{m}"));
+        let names = |elements: &serde_json::Value| -> Vec<String> { elements.as_array().unwrap().iter().map(|e| e.as_object().unwrap().keys().next().unwrap().clone()).collect() };
+        let meta_inputs: Vec<Vec<String>> = meta["input"].as_array().unwrap().iter().map(names).collect();
+        assert_eq!(meta_inputs, inputs, "{m}: meta.yml's inputs are the module's, in order");
+        // (serde_json's map is sorted: compare as sets)
+        let meta_emits: std::collections::BTreeSet<String> = meta["output"].as_object().unwrap().keys().cloned().collect();
+        assert_eq!(meta_emits, emits.into_iter().collect(), "{m}: meta.yml's outputs are the module's emits");
+        assert!(meta["topics"]["versions"].is_array(), "{m}: the versions topic");
+        // environment.yml: channels and pinned packages
+        let env = std::fs::read_to_string(nf.join(format!("modules/xpresso/{m}/environment.yml"))).unwrap();
+        assert!(env.contains("channels:\n  - conda-forge\n  - bioconda\n"), "{m}: {env}");
+        let deps: Vec<&str> = env.lines().skip_while(|l| *l != "dependencies:").skip(1).filter_map(|l| l.strip_prefix("  - ")).collect();
+        assert!(!deps.is_empty() && deps.iter().all(|d| d.contains("::") && d.split('=').nth(1).is_some_and(|v| !v.is_empty())), "{m}: pinned: {deps:?}");
+        // the nf-test: this process, and inputs that exist
+        let nft = std::fs::read_to_string(nf.join(format!("modules/xpresso/{m}/tests/main.nf.test"))).unwrap();
+        assert!(nft.contains(&format!("process \"{process}\"")) && nft.contains("script \"../main.nf\""), "{m}");
+        assert!(nft.contains("options \"-stub\""), "{m}: a stub test");
+        let files: Vec<&str> = nft.split("params.xpresso_test_data + '/").skip(1).map(|r| r.split('\'').next().unwrap()).collect();
+        assert!(!files.is_empty(), "{m}");
+        for f in files {
+            assert!(data.join(f).is_file(), "{m}: the nf-test's input {f} is made by tests/make-test-data.sh");
+        }
+    }
 }

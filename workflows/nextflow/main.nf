@@ -37,7 +37,6 @@ workflow {
     def genome_index = gzi.exists() ? [fai, gzi] : [fai]
     def genome = [fasta, genome_index]
     def shards = Channel.of(1..params.shards)
-    def versions = Channel.empty()
 
     // annotate: N shards -> one TSV
     def ch_annotate = shards.map { k -> [[id: "annotate_${k}", shard: k, shards: params.shards], fasta, genome_index, gtf] }
@@ -46,7 +45,6 @@ workflow {
         .toSortedList { a, b -> a[0].shard <=> b[0].shard }
         .map { list -> ['predictions.tsv.gz', list.collect { it[1] }] }
     CAT_SHARDS(annotate_parts)
-    versions = versions.mix(XPRESSO_ANNOTATE.out.versions.first())
 
     // scan: one job per row of the loci CSV (name,region)
     if (params.loci) {
@@ -54,13 +52,11 @@ workflow {
             .splitCsv(header: true)
             .map { row -> [[id: row.name], fasta, genome_index, row.region] }
         XPRESSO_SCAN(ch_loci, model)
-        versions = versions.mix(XPRESSO_SCAN.out.versions.first())
     }
 
     // ism: the promoters of the genes named in --ism_genes (comma-separated), one job
     if (params.ism_genes) {
         XPRESSO_ISM(Channel.of([[id: 'ism'], fasta, genome_index, gtf]), model)
-        versions = versions.mix(XPRESSO_ISM.out.versions.first())
     }
 
     // score-variants: N shards of the VCF (tiles read through its index) -> bcftools concat
@@ -73,7 +69,6 @@ workflow {
             .toSortedList { a, b -> a[0].shard <=> b[0].shard }
             .map { list -> ['scored.vcf.gz', list.collect { it[1] }] }
         BCFTOOLS_CONCAT_SHARDS(vcf_parts)
-        versions = versions.mix(XPRESSO_SCOREVARIANTS.out.versions.first())
     }
 
     // personal: N shards of the TSSs (genome order) x every sample of --cohort_vcf -> cat
@@ -86,8 +81,11 @@ workflow {
             .toSortedList { a, b -> a[0].shard <=> b[0].shard }
             .map { list -> ['expression.tsv.gz', list.collect { it[1] }] }
         CAT_PERSONAL_SHARDS(personal_parts)
-        versions = versions.mix(XPRESSO_PERSONAL.out.versions.first())
     }
 
-    versions.unique().collectFile(name: 'versions.yml', storeDir: "${params.outdir}/pipeline_info")
+    // every module emits (process, tool, version) on the `versions` topic (nf-core's convention)
+    channel.topic('versions')
+        .unique()
+        .map { process, tool, version -> "\"${process.tokenize(':').last()}\":\n    ${tool}: ${version}\n" }
+        .collectFile(name: 'versions.yml', storeDir: "${params.outdir}/pipeline_info", sort: true)
 }

@@ -9,6 +9,7 @@ process CAT_SHARDS {
 
     output:
     path "${name}", emit: file
+    tuple val("${task.process}"), val('cat'), eval("cat --version | sed '1!d; s/.* //'"), topic: versions, emit: versions_cat
 
     script:
     """
@@ -31,6 +32,7 @@ process BCFTOOLS_CONCAT_SHARDS {
 
     output:
     tuple path("${name}"), path("${name}.csi"), emit: vcf
+    tuple val("${task.process}"), val('bcftools'), eval("bcftools --version | sed '1!d; s/^bcftools //'"), topic: versions, emit: versions_bcftools
 
     script:
     """

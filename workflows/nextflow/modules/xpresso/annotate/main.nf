@@ -1,6 +1,7 @@
 process XPRESSO_ANNOTATE {
     tag "$meta.id"
     label 'process_medium'
+    label 'process_gpu'
 
     input:
     tuple val(meta), path(fasta), path(fasta_index), path(gtf)
@@ -9,7 +10,7 @@ process XPRESSO_ANNOTATE {
     output:
     tuple val(meta), path("${prefix}.tsv.gz"), emit: tsv
     tuple val(meta), path("${prefix}.log")   , emit: log
-    path "versions.yml"                     , emit: versions
+    tuple val("${task.process}"), val('xpresso'), eval("xpresso --version | awk '{print \$2}'"), topic: versions, emit: versions_xpresso
 
     when:
     task.ext.when == null || task.ext.when
@@ -19,6 +20,8 @@ process XPRESSO_ANNOTATE {
     // model: [] for the built-in human model (ext.args may say `--model mouse`), or an .h5
     def args = task.ext.args ?: ''
     def model_arg = model ? "--model ${model}" : ''
+    // a GPU when the task was given one (label process_gpu: accelerator in the config)
+    def device = task.accelerator ? '--device cuda' : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso annotate \\
@@ -26,14 +29,10 @@ process XPRESSO_ANNOTATE {
         --genome $fasta \\
         --gtf $gtf \\
         $model_arg \\
+        $device \\
         $args \\
         -o ${prefix}.tsv.gz \\
         2> >(tee ${prefix}.log >&2)
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 
     stub:
@@ -41,10 +40,5 @@ process XPRESSO_ANNOTATE {
     """
     echo -n | gzip > ${prefix}.tsv.gz
     touch ${prefix}.log
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 }

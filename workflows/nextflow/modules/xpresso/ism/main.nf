@@ -1,6 +1,7 @@
 process XPRESSO_ISM {
     tag "$meta.id"
     label 'process_medium'
+    label 'process_gpu'
 
     input:
     tuple val(meta), path(fasta), path(fasta_index), path(gtf)
@@ -9,7 +10,7 @@ process XPRESSO_ISM {
     output:
     tuple val(meta), path("${prefix}.ism.tsv.gz"), emit: tsv
     tuple val(meta), path("${prefix}.log")       , emit: log
-    path "versions.yml"                         , emit: versions
+    tuple val("${task.process}"), val('xpresso'), eval("xpresso --version | awk '{print \$2}'"), topic: versions, emit: versions_xpresso
 
     when:
     task.ext.when == null || task.ext.when
@@ -20,6 +21,8 @@ process XPRESSO_ISM {
     // task.ext.args names what to mutate: --gene ..., --genes FILE, or --chrom/--region
     def args = task.ext.args ?: ''
     def model_arg = model ? "--model ${model}" : ''
+    // a GPU when the task was given one (label process_gpu: accelerator in the config)
+    def device = task.accelerator ? '--device cuda' : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso ism \\
@@ -27,14 +30,10 @@ process XPRESSO_ISM {
         --genome $fasta \\
         --gtf $gtf \\
         $model_arg \\
+        $device \\
         $args \\
         -o ${prefix}.ism.tsv.gz \\
         2> >(tee ${prefix}.log >&2)
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 
     stub:
@@ -42,10 +41,5 @@ process XPRESSO_ISM {
     """
     echo -n | gzip > ${prefix}.ism.tsv.gz
     touch ${prefix}.log
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 }

@@ -1,6 +1,7 @@
 process XPRESSO_PERSONAL {
     tag "$meta.id"
     label 'process_medium'
+    label 'process_gpu'
 
     input:
     tuple val(meta), path(vcf), path(index)
@@ -11,7 +12,7 @@ process XPRESSO_PERSONAL {
     output:
     tuple val(meta), path("${prefix}.tsv.gz"), emit: tsv
     tuple val(meta), path("${prefix}.log")   , emit: log
-    path "versions.yml"                     , emit: versions
+    tuple val("${task.process}"), val('xpresso'), eval("xpresso --version | awk '{print \$2}'"), topic: versions, emit: versions_xpresso
 
     when:
     task.ext.when == null || task.ext.when
@@ -22,6 +23,8 @@ process XPRESSO_PERSONAL {
     // the index is staged beside the VCF: each shard reads its TSS windows' regions through it
     def args = task.ext.args ?: ''
     def model_arg = model ? "--model ${model}" : ''
+    // a GPU when the task was given one (label process_gpu: accelerator in the config)
+    def device = task.accelerator ? '--device cuda' : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso personal \\
@@ -30,14 +33,10 @@ process XPRESSO_PERSONAL {
         --gtf $gtf \\
         --vcf $vcf \\
         $model_arg \\
+        $device \\
         $args \\
         -o ${prefix}.tsv.gz \\
         2> >(tee ${prefix}.log >&2)
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 
     stub:
@@ -45,10 +44,5 @@ process XPRESSO_PERSONAL {
     """
     echo -n | gzip > ${prefix}.tsv.gz
     touch ${prefix}.log
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 }

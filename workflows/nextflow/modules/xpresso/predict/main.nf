@@ -1,6 +1,7 @@
 process XPRESSO_PREDICT {
     tag "$meta.id"
     label 'process_medium'
+    label 'process_gpu'
 
     input:
     tuple val(meta), path(sequences)
@@ -9,7 +10,7 @@ process XPRESSO_PREDICT {
     output:
     tuple val(meta), path("${prefix}.tsv.gz"), emit: tsv
     tuple val(meta), path("${prefix}.log")   , emit: log
-    path "versions.yml"                      , emit: versions
+    tuple val("${task.process}"), val('xpresso'), eval("xpresso --version | awk '{print \$2}'"), topic: versions, emit: versions_xpresso
 
     when:
     task.ext.when == null || task.ext.when
@@ -19,20 +20,18 @@ process XPRESSO_PREDICT {
     // sequences: FASTA of 10,500 bp windows (TSS at 7000) or <= 7,000 bp promoters
     def args = task.ext.args ?: ''
     def model_arg = model ? "--model ${model}" : ''
+    // a GPU when the task was given one (label process_gpu: accelerator in the config)
+    def device = task.accelerator ? '--device cuda' : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso predict \\
         --threads $task.cpus \\
         --fasta $sequences \\
         $model_arg \\
+        $device \\
         $args \\
         -o ${prefix}.tsv.gz \\
         2> >(tee ${prefix}.log >&2)
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 
     stub:
@@ -40,10 +39,5 @@ process XPRESSO_PREDICT {
     """
     echo -n | gzip > ${prefix}.tsv.gz
     touch ${prefix}.log
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 }

@@ -1,6 +1,7 @@
 process XPRESSO_SCOREVARIANTS {
     tag "$meta.id"
     label 'process_medium'
+    label 'process_gpu'
 
     input:
     tuple val(meta), path(vcf), path(index)
@@ -12,7 +13,7 @@ process XPRESSO_SCOREVARIANTS {
     tuple val(meta), path("${prefix}.vcf.gz"), emit: vcf
     tuple val(meta), path("${prefix}.tsv.gz"), emit: tsv
     tuple val(meta), path("${prefix}.log")   , emit: log
-    path "versions.yml"                     , emit: versions
+    tuple val("${task.process}"), val('xpresso'), eval("xpresso --version | awk '{print \$2}'"), topic: versions, emit: versions_xpresso
 
     when:
     task.ext.when == null || task.ext.when
@@ -23,6 +24,8 @@ process XPRESSO_SCOREVARIANTS {
     // the index is staged beside the VCF: --shard and the region reads go through it
     def args = task.ext.args ?: ''
     def model_arg = model ? "--model ${model}" : ''
+    // a GPU when the task was given one (label process_gpu: accelerator in the config)
+    def device = task.accelerator ? '--device cuda' : ''
     prefix = task.ext.prefix ?: "${meta.id}"
     """
     xpresso score-variants \\
@@ -31,15 +34,11 @@ process XPRESSO_SCOREVARIANTS {
         --gtf $gtf \\
         --vcf $vcf \\
         $model_arg \\
+        $device \\
         $args \\
         -o ${prefix}.vcf.gz \\
         --tsv ${prefix}.tsv.gz \\
         2> >(tee ${prefix}.log >&2)
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 
     stub:
@@ -48,10 +47,5 @@ process XPRESSO_SCOREVARIANTS {
     echo -n | gzip > ${prefix}.vcf.gz
     echo -n | gzip > ${prefix}.tsv.gz
     touch ${prefix}.log
-
-    cat <<-END_VERSIONS > versions.yml
-    "${task.process}":
-        xpresso: \$(xpresso --version | awk '{print \$2}')
-    END_VERSIONS
     """
 }
