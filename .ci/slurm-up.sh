@@ -14,11 +14,12 @@ if [ "${1:-up}" = down ]; then
   pkill -x slurmd 2>/dev/null || true
   pkill -x slurmctld 2>/dev/null || true
   pkill -x munged 2>/dev/null || true
+  running() { pgrep -x slurmd >/dev/null || pgrep -x slurmctld >/dev/null || pgrep -x munged >/dev/null; }
   for _ in $(seq 1 20); do
-    pgrep -x 'slurmd|slurmctld|munged' >/dev/null || exit 0
+    running || exit 0
     sleep 0.5
   done
-  echo "slurm daemons still running after 10 s: $(pgrep -a -x 'slurmd|slurmctld|munged' | tr '\n' ' ')" >&2
+  echo "slurm daemons still running after 10 s" >&2
   exit 1
 fi
 

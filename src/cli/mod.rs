@@ -121,6 +121,7 @@ pub fn main() -> ExitCode {
     staging::defer_commits();
     staging::remove_temps_on_signals();
     let result = run(cli, run_args).and_then(|()| staging::commit());
+    crate::input::remote::report();
     if result.is_err() {
         staging::discard();
     }
@@ -134,7 +135,10 @@ pub fn main() -> ExitCode {
             Ok(usage) => usage.exit(),
             Err(e) => {
                 eprintln!("xpresso: error: {}", one_line(&format!("{e:#}")));
-                ExitCode::from(if InputError::is_in(&e) { EXIT_INPUT } else { EXIT_RUNTIME })
+                // a remote read that failed is the network's fault (retry may help), even
+                // where a parser reported it at a line of the input
+                let input = InputError::is_in(&e) && !crate::input::remote::failed();
+                ExitCode::from(if input { EXIT_INPUT } else { EXIT_RUNTIME })
             }
         },
     }

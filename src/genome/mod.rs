@@ -76,6 +76,13 @@ pub struct Genome {
 impl Genome {
     /// Opens `path`, building `.fai` (and `.gzi` for bgzip) beside it when missing.
     pub fn open(path: &Path) -> Result<Self> {
+        if crate::input::remote::is_url(path) {
+            return Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("--genome {}: a remote genome is not read yet (remote VCF, BCF, GTF, BED and feature inputs are: docs/remote.md); download it with its .fai and .gzi\n", crate::input::remote::shown(&path.to_string_lossy())),
+            )
+            .into());
+        }
         let compression = index::detect(path).input()?;
         if compression != Compression::Gzip {
             let mut genome = Self::open_inner(path, compression).input()?;

@@ -71,7 +71,7 @@ pub fn check(inputs: &[Named], outputs: &[Named]) -> Result<(), String> {
             _ => None,
         })
         .collect();
-    for input in inputs.iter().filter(|i| !is_stream(&i.path)) {
+    for input in inputs.iter().filter(|i| !is_stream(&i.path) && !crate::input::remote::is_url(&i.path)) {
         let Some(id) = identity(&input.path) else { continue };
         if let Some((o, _)) = files.iter().find(|(_, oid)| *oid == id) {
             return Err(format!(

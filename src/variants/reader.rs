@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::bcf_gt::{self, BcfGenotypes};
 use super::index_check;
-use crate::input::OrInput;
+use crate::input::{remote, OrInput};
 use anyhow::{bail, Context, Result};
 use flate2::read::MultiGzDecoder;
 use noodles::bgzf::{self, VirtualPosition};
@@ -116,17 +116,27 @@ impl VariantReader {
         let what = || format!("cannot read VCF/BCF {}", path.display());
         // `-` is stdin (bcftools' convention): streamed, so never read through an index
         let stdin = path.as_os_str() == "-";
+        let url = remote::is_url(path).then(|| path.to_string_lossy().into_owned());
+        let open_remote = |url: &str| remote::RemoteFile::open(url).map_err(|e| crate::input::remote_error(e, "VCF/BCF"));
+        let mut file_len = u64::MAX;
         let file: Box<dyn std::io::Read + Send> = if stdin {
             Box::new(std::io::stdin())
+        } else if let Some(url) = &url {
+            let mut remote = open_remote(url)?;
+            file_len = remote.len().map_err(|e| crate::input::remote_error(e, "VCF/BCF"))?;
+            Box::new(remote)
         } else {
+            file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
             Box::new(File::open(path).with_context(|| format!("cannot open VCF/BCF {}", path.display()))?)
         };
         let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 16, file));
-        let file_len = if stdin { u64::MAX } else { std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX) };
         let is_bgzf = crate::input::is_bgzf(reader.fill_buf().with_context(what)?);
         if is_bgzf && stdin {
             // checked at its end instead: a stream cannot be seeked to its last block
             reader = Box::new(BufReader::with_capacity(1 << 16, crate::input::BgzfTail::new(reader)));
+        } else if let (true, Some(url)) = (is_bgzf, &url) {
+            // one ranged request for the last 28 bytes
+            crate::input::check_bgzf_complete(&mut open_remote(url)?, path, "VCF/BCF")?;
         } else if is_bgzf {
             crate::input::check_bgzf_complete(&mut File::open(path)?, path, "VCF/BCF")?;
         }
@@ -172,6 +182,11 @@ impl VariantReader {
 
     fn find_index_inner(&self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
         if !self.is_bgzf || self.path.as_os_str() == "-" {
+            return Ok(None);
+        }
+        if remote::is_url(&self.path) {
+            // region reads of a remote file are not there yet (docs/remote.md): it is streamed
+            log::debug!("{}: remote, read as a stream (its index is not used)", remote::shown(&self.path.to_string_lossy()));
             return Ok(None);
         }
         let (tbi, csi_path) = (crate::output::suffixed(&self.path, "tbi"), crate::output::suffixed(&self.path, "csi"));

@@ -4,6 +4,8 @@
 //! a BGZF file without its end-of-file block (cut at a block boundary, so every block is
 //! whole and gzip alone cannot tell) is refused before it is read, or at its end on stdin.
 
+pub mod remote;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -22,8 +24,11 @@ pub type ByteCount = std::sync::Arc<std::sync::atomic::AtomicU64>;
 /// `open_text`, adding the bytes read from the file to `read`.
 pub fn open_text_counted(path: &Path, what: &str, read: &ByteCount) -> Result<Box<dyn BufRead + Send>> {
     let stdin = path.as_os_str() == "-";
+    let remote = remote::is_url(path);
     let raw: Box<dyn Read + Send> = if stdin {
         Box::new(Counted { inner: io::stdin(), read: read.clone() })
+    } else if remote {
+        Box::new(Counted { inner: remote::RemoteFile::open(&path.to_string_lossy()).map_err(|e| remote_error(e, what))?, read: read.clone() })
     } else {
         Box::new(Counted { inner: File::open(path).with_context(|| format!("cannot open {what} {}", path.display()))?, read: read.clone() })
     };
@@ -35,7 +40,11 @@ pub fn open_text_counted(path: &Path, what: &str, read: &ByteCount) -> Result<Bo
                 let checked = BgzfTail { inner: reader, tail: Vec::with_capacity(2 * BGZF_EOF.len()) };
                 return skip_bom(Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(checked))), path, what);
             }
-            check_bgzf_complete(&mut File::open(path)?, path, what)?;
+            match remote {
+                // one ranged request for the last 28 bytes
+                true => check_bgzf_complete(&mut remote::RemoteFile::open(&path.to_string_lossy()).map_err(|e| remote_error(e, what))?, path, what)?,
+                false => check_bgzf_complete(&mut File::open(path)?, path, what)?,
+            }
         }
         Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(reader)))
     } else {
@@ -79,9 +88,18 @@ pub const BGZF_EOF: [u8; 28] = [
     0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0, 0x1b, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ];
 
+/// A remote file that could not be opened: a failure of the run (exit 1), or of the build
+/// (no `remote` feature: a usage error, exit 2), never bad input.
+pub fn remote_error(e: io::Error, what: &str) -> anyhow::Error {
+    if e.kind() == io::ErrorKind::Unsupported {
+        return clap::Error::raw(clap::error::ErrorKind::InvalidValue, format!("{what} {e}\n")).into();
+    }
+    anyhow::anyhow!("{what}: {e}")
+}
+
 /// Refuses a BGZF file that does not end with the end-of-file block (as htslib warns).
-pub fn check_bgzf_complete(file: &mut File, path: &Path, what: &str) -> Result<()> {
-    let len = file.metadata()?.len();
+pub fn check_bgzf_complete<F: Read + Seek>(file: &mut F, path: &Path, what: &str) -> Result<()> {
+    let len = file.seek(SeekFrom::End(0))?;
     let mut tail = [0u8; 28];
     if len >= 28 {
         file.seek(SeekFrom::Start(len - 28))?;
@@ -170,7 +188,8 @@ pub trait OrInput<T> {
 
 impl<T> OrInput<T> for Result<T> {
     fn input(self) -> Result<T> {
-        self.map_err(|e| if InputError::is_in(&e) { e } else { InputError(e).into() })
+        // a network failure (remote::failed) and a usage error stay what they are
+        self.map_err(|e| if InputError::is_in(&e) || remote::failed() || e.is::<clap::Error>() { e } else { InputError(e).into() })
     }
 }
 

@@ -1,0 +1,101 @@
+# A loopback HTTP/1.1 file server with byte ranges, for the remote-input tests (issue 24):
+#   python3 range_server.py ROOT   -> prints "PORT" on its first line, serves ROOT on 127.0.0.1
+# GET and HEAD, `Range: bytes=A-B | A- | -N` (one range: 206, or 416 past the end),
+# Last-Modified from the file, keep-alive. Every request is logged to ROOT/../requests.log as
+# "METHOD PATH RANGE BYTES_SENT" so tests count requests and bytes. Faults by path prefix:
+#   /slow/...   each response waits 0.2 s;  /trunc/...  the file without its last 28 bytes
+#   (a BGZF file without its end-of-file block); a missing file is 404.
+import email.utils
+import http.server
+import os
+import sys
+import threading
+import time
+
+ROOT = os.path.abspath(sys.argv[1])
+LOG = os.path.join(os.path.dirname(ROOT), "requests.log")
+lock = threading.Lock()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def record(self, rng, sent):
+        with lock, open(LOG, "a") as f:
+            f.write(f"{self.command} {self.path} {rng or '-'} {sent}\n")
+
+    def locate(self):
+        path, slow, trunc = self.path.split("?", 1)[0], False, False
+        if path.startswith("/slow/"):
+            path, slow = path[5:], True
+        if path.startswith("/trunc/"):
+            path, trunc = path[6:], True
+        full = os.path.normpath(os.path.join(ROOT, path.lstrip("/")))
+        if not full.startswith(ROOT) or not os.path.isfile(full):
+            return None, slow, 0
+        size = os.path.getsize(full) - (28 if trunc else 0)
+        return full, slow, max(size, 0)
+
+    def do_HEAD(self):
+        self.respond(body=False)
+
+    def do_GET(self):
+        self.respond(body=True)
+
+    def respond(self, body):
+        full, slow, size = self.locate()
+        if slow:
+            time.sleep(0.2)
+        if full is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.record(None, 0)
+            return
+        rng = self.headers.get("Range")
+        start, end, status = 0, size - 1, 200
+        if rng and rng.startswith("bytes=") and "," not in rng:
+            a, _, b = rng[6:].partition("-")
+            if a == "":
+                start, end = max(size - int(b), 0), size - 1
+            else:
+                start, end = int(a), min(int(b), size - 1) if b else size - 1
+            if start >= size:
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{size}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.record(rng, 0)
+                return
+            status = 206
+        length = max(end - start + 1, 0)
+        self.send_response(status)
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(length))
+        self.send_header("Last-Modified", email.utils.formatdate(os.path.getmtime(full), usegmt=True))
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+        self.end_headers()
+        sent = 0
+        if body:
+            with open(full, "rb") as f:
+                f.seek(start)
+                while sent < length:
+                    chunk = f.read(min(1 << 16, length - sent))
+                    if not chunk:
+                        break
+                    try:
+                        self.wfile.write(chunk)
+                    except (BrokenPipeError, ConnectionResetError):
+                        break
+                    sent += len(chunk)
+        self.record(rng, sent)
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
