@@ -62,10 +62,14 @@ struct Data {
 #[allow(dead_code)]
 fn data() -> Data {
     let dir = tempfile::tempdir().unwrap();
-    let genome = dir.path().join("chr22.fa.gz");
-    grch37_chr22(&genome);
     let served = dir.path().join("served");
     std::fs::create_dir(&served).unwrap();
+    // the genome with its .fai and .gzi (built by opening it), served too; and a copy
+    // without them
+    let genome = served.join("chr22.fa.gz");
+    grch37_chr22(&genome);
+    xpresso::genome::Genome::open(&genome).unwrap();
+    std::fs::copy(&genome, served.join("noindex.fa.gz")).unwrap();
     let (gtf, vcf) = (served.join("genes.gtf.gz"), served.join("hapmap.vcf.gz"));
     std::fs::copy(shared().join("data/annotation/chr22.GRCh37.75.gtf.gz"), &gtf).unwrap();
     std::fs::copy(shared().join("data/variants/hapmap_exome_chr22.vcf.gz"), &vcf).unwrap();
@@ -147,10 +151,30 @@ fn network_and_data_faults_are_clean_errors() {
     // credentials in a URL are never printed
     let (_, stderr) = try_vcf(&format!("http://user:s3cret@127.0.0.1:{}/missing.vcf.gz?X-Amz-Signature=abc", server.port));
     assert!(!stderr.contains("s3cret") && !stderr.contains("Signature"), "{stderr}");
-    // a remote genome is refused as not supported yet: a usage error
-    let (status, _, stderr) = xpresso(&["annotate", "-q", "-g", &server.url("chr22.fa.gz"), "--gtf", &s(&d.gtf)]);
-    assert_eq!(status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("remote genome"), "{stderr}");
+    // a remote genome needs its .fai beside it (it cannot be built without reading it all)
+    let (status, stdout, stderr) = xpresso(&["annotate", "-q", "-g", &server.url("noindex.fa.gz"), "--gtf", &s(&d.gtf)]);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stdout.is_empty() && stderr.contains("noindex.fa.gz.fai") && stderr.contains("404"), "{stderr}");
+}
+
+/// A genome named by URL: its .fai and .gzi fetched beside it, its blocks read by range
+/// (cached as locally: neighbouring windows share them); the same predictions as the file.
+#[cfg(feature = "remote")]
+#[test]
+fn a_served_genome_gives_the_local_predictions() {
+    let d = data();
+    let server = Server::start(&d.dir.path().join("served"));
+    let (status, local, stderr) = xpresso(&["annotate", "-q", "-g", &s(&d.genome), "--gtf", &s(&d.gtf)]);
+    assert!(status.success(), "{stderr}");
+    let (status, remote, stderr) = xpresso(&["annotate", "-v", "-g", &server.url("chr22.fa.gz"), "--gtf", &s(&d.gtf)]);
+    assert!(status.success(), "{stderr}");
+    let body = |t: &str| t.lines().filter(|l| !l.contains("command=")).map(String::from).collect::<Vec<_>>();
+    assert!(body(&local).len() > 1000);
+    assert_eq!(body(&local), body(&remote));
+    let fetched: u64 = stderr.lines().find_map(|l| l.split("remote inputs: ").nth(1)).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{stderr}"));
+    let size = std::fs::metadata(&d.genome).unwrap().len();
+    eprintln!("annotate over HTTP: {fetched} bytes fetched of a {size}-byte genome, {} requests", server.requests().len());
+    assert!(fetched < 2 * size, "{fetched} bytes fetched for a {size}-byte genome");
 }
 
 #[cfg(not(feature = "remote"))]

@@ -4,14 +4,35 @@
 //! genome is opened), read with one `pread` each, CRC-checked and inflated with libdeflate.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
+
+use crate::input::remote::RemoteFile;
+
+/// Where the compressed bytes are: a local file (`pread`), or a URL (ranged reads through
+/// htslib; a block read is a seek and a read).
+pub enum Source {
+    Local(File),
+    Remote(RemoteFile),
+}
+
+impl Source {
+    pub fn read_exact_at(&mut self, buf: &mut [u8], pos: u64) -> io::Result<()> {
+        match self {
+            Source::Local(f) => f.read_exact_at(buf, pos),
+            Source::Remote(r) => {
+                r.seek(SeekFrom::Start(pos))?;
+                r.read_exact(buf)
+            }
+        }
+    }
+}
 
 /// Inflated blocks kept: a 10.5 kb window spans at most two, and TSSs come a few per block.
 const KEEP: usize = 4;
 
 pub struct BlockReader {
-    file: File,
+    file: Source,
     /// (compressed offset, uncompressed offset) of every block holding data, the first at (0, 0).
     starts: Vec<(u64, u64)>,
     /// (block number, bases), most recently used last.
@@ -22,7 +43,7 @@ pub struct BlockReader {
 
 impl BlockReader {
     /// `gzi`: the `.gzi` entries (every data block after the first).
-    pub fn new(file: File, gzi: &[(u64, u64)]) -> Self {
+    pub fn new(file: Source, gzi: &[(u64, u64)]) -> Self {
         let mut starts = Vec::with_capacity(gzi.len() + 1);
         starts.push((0, 0));
         starts.extend(gzi.iter().copied().filter(|&(c, _)| c > 0));

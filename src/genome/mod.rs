@@ -33,6 +33,8 @@ pub struct Contig {
 /// The FASTA bytes, by (uncompressed) byte offset.
 enum Data {
     Plain(File),
+    /// A plain FASTA named by URL.
+    PlainRemote(crate::input::remote::RemoteFile),
     Bgzf(blocks::BlockReader),
 }
 
@@ -44,6 +46,16 @@ impl Data {
             Data::Plain(file) => {
                 while n < buf.len() {
                     match file.read_at(&mut buf[n..], pos + n as u64)? {
+                        0 => break,
+                        k => n += k,
+                    }
+                }
+            }
+            Data::PlainRemote(remote) => {
+                use std::io::{Read, Seek};
+                remote.seek(io::SeekFrom::Start(pos))?;
+                while n < buf.len() {
+                    match remote.read(&mut buf[n..])? {
                         0 => break,
                         k => n += k,
                     }
@@ -77,11 +89,9 @@ impl Genome {
     /// Opens `path`, building `.fai` (and `.gzi` for bgzip) beside it when missing.
     pub fn open(path: &Path) -> Result<Self> {
         if crate::input::remote::is_url(path) {
-            return Err(clap::Error::raw(
-                clap::error::ErrorKind::InvalidValue,
-                format!("--genome {}: a remote genome is not read yet (remote VCF, BCF, GTF, BED and feature inputs are: docs/remote.md); download it with its .fai and .gzi\n", crate::input::remote::shown(&path.to_string_lossy())),
-            )
-            .into());
+            let mut genome = Self::open_remote(path).input()?;
+            genome.load_aliases()?;
+            return Ok(genome);
         }
         let compression = index::detect(path).input()?;
         if compression != Compression::Gzip {
@@ -117,7 +127,7 @@ impl Genome {
             }
             Compression::Bgzf => {
                 let (gzi, len) = index::load_or_build_gzi(path)?;
-                (Data::Bgzf(blocks::BlockReader::new(file, gzi.as_ref())), len)
+                (Data::Bgzf(blocks::BlockReader::new(blocks::Source::Local(file), gzi.as_ref())), len)
             }
             Compression::Gzip => unreachable!("converted to BGZF above"),
         };
@@ -127,6 +137,61 @@ impl Genome {
         layout::check_index(&layouts, data_len).map_err(|e| index::rebuild_hint(&fai_path, path, e))?;
         let contigs: Vec<Contig> = layouts.iter().map(|l| Contig { name: l.name.clone(), len: l.len }).collect();
         log::debug!("genome {}: {} contigs, {compression:?}", path.display(), contigs.len());
+        let by_name = contigs.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
+        let edges_checked = vec![false; layouts.len()];
+        Ok(Genome { path: path.to_path_buf(), source: None, data, data_len, layouts, edges_checked, contigs, by_name, alias_names: HashMap::new(), raw: Vec::new() })
+    }
+
+    /// A FASTA named by URL, with its `.fai` (and `.gzi` when bgzip) fetched from beside it:
+    /// they cannot be built without reading the whole file, so they must be there. The
+    /// `.gzi` is taken as it is (checking it against every block header would cost two
+    /// requests per block); each block read is still checked (header, size, CRC).
+    fn open_remote(path: &Path) -> Result<Self> {
+        use crate::input::remote::{self, RemoteFile};
+        use std::io::Read;
+        let url = path.to_string_lossy().into_owned();
+        let open = |u: &str, what: &str| RemoteFile::open(u).map_err(|e| crate::input::remote_error(e, what));
+        let mut head = [0u8; 16];
+        let mut file = open(&url, "FASTA")?;
+        let n = file.read(&mut head).map_err(|e| crate::input::remote_error(e, "FASTA"))?;
+        let compression = match (n >= 2 && head[..2] == [0x1f, 0x8b], crate::input::is_bgzf(&head[..n])) {
+            (false, _) => Compression::Plain,
+            (true, true) => Compression::Bgzf,
+            (true, false) => anyhow::bail!("FASTA {} is plain gzip, which cannot be read by range: serve it bgzip-compressed (bgzip, with its .fai and .gzi)", remote::shown(&url)),
+        };
+        let fai_url = format!("{url}.fai");
+        let mut text = String::new();
+        crate::input::open_text(Path::new(&fai_url), "FASTA index")?
+            .read_to_string(&mut text)
+            .with_context(|| format!("cannot read FASTA index {}", remote::shown(&fai_url)))?;
+        let layouts = faidx::read(&text).with_context(|| format!("FASTA index {}", remote::shown(&fai_url)))?;
+        let (data, data_len) = match compression {
+            Compression::Plain => {
+                let len = file.len().map_err(|e| crate::input::remote_error(e, "FASTA"))?;
+                (Data::PlainRemote(file), len)
+            }
+            _ => {
+                crate::input::check_bgzf_complete(&mut open(&url, "FASTA")?, path, "FASTA")?;
+                let gzi_url = format!("{url}.gzi");
+                let gzi = noodles::bgzf::gzi::io::Reader::new(open(&gzi_url, "BGZF index")?)
+                    .read_index()
+                    .with_context(|| format!("cannot read BGZF index {}", remote::shown(&gzi_url)))?;
+                // the uncompressed size: the last data block's start plus its ISIZE
+                let &(last_c, last_u) = gzi.as_ref().last().unwrap_or(&(0, 0));
+                let mut source = blocks::Source::Remote(file);
+                let mut header = [0u8; 18];
+                source.read_exact_at(&mut header, last_c).with_context(|| format!("FASTA {}: the block its .gzi names last", remote::shown(&url)))?;
+                let size = u64::from(u16::from_le_bytes([header[16], header[17]])) + 1;
+                let mut isize = [0u8; 4];
+                source.read_exact_at(&mut isize, last_c + size - 4)?;
+                let len = last_u + u64::from(u32::from_le_bytes(isize));
+                (Data::Bgzf(blocks::BlockReader::new(source, gzi.as_ref())), len)
+            }
+        };
+        layout::check_unique(&layouts).with_context(|| format!("FASTA {}", remote::shown(&url)))?;
+        layout::check_index(&layouts, data_len).map_err(|e| index::rebuild_hint(Path::new(&fai_url), path, e))?;
+        let contigs: Vec<Contig> = layouts.iter().map(|l| Contig { name: l.name.clone(), len: l.len }).collect();
+        log::debug!("genome {}: {} contigs, {compression:?}, remote", remote::shown(&url), contigs.len());
         let by_name = contigs.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let edges_checked = vec![false; layouts.len()];
         Ok(Genome { path: path.to_path_buf(), source: None, data, data_len, layouts, edges_checked, contigs, by_name, alias_names: HashMap::new(), raw: Vec::new() })
