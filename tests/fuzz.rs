@@ -408,6 +408,9 @@ fn genome_and_its_indexes_survive_mutation() {
             names_file(p, r);
         });
     }
+    // --chrom-alias tables (UCSC chromAlias.txt)
+    let aliases = b"# ucsc\tassembly\tgenbank\trefseq\nchr1\t1\tCM000663.2\tNC_000001.11\nchrM\tMT\tJ01415.2\tNC_012920.1\n".to_vec();
+    fuzz_library("alias.txt", &aliases, n, |p| names_file(p, xpresso::genome::aliases::read_table(p)));
     let fai_copy = fai.clone();
     fuzz_library("g.fa", &fasta, n, |p| {
         std::fs::write(xpresso::output::suffixed(p, "fai"), &fai_copy).unwrap();

@@ -21,6 +21,16 @@ fn example(dir: &Path) -> (String, String) {
     (dir.join("hg38_chr22_example.fa.gz").display().to_string(), dir.join("hg38_chr22_example.gtf.gz").display().to_string())
 }
 
+/// The example genome's bases (one sequence, chr22), for VCF records whose REF is the genome's.
+fn example_sequence(genome: &str) -> Vec<u8> {
+    Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout
+}
+
+/// An ALT for the REF base `r`.
+fn alt_of(r: char) -> char {
+    if r == 'A' { 'G' } else { 'A' }
+}
+
 fn number_after(line: &str, marker: &str) -> u64 {
     let before = &line[..line.find(marker).unwrap_or_else(|| panic!("{marker:?} in {line}"))];
     before.rsplit(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
@@ -141,14 +151,11 @@ fn score_variants_reads_a_vcf_from_stdin() {
     let vcf = dir.path().join("v.vcf");
     // SNVs near SLC5A1's TSS (chr22:32,043,261) and RFPL2's (32,205,073), with the genome's REF
     let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr22>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
-    let seq = {
-        let out = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap();
-        out.stdout
-    };
+    let seq = example_sequence(&genome);
     // the example is the whole of chr22, N outside 32.0-32.3 Mb (example/README.md)
     for pos in [32_043_100usize, 32_043_250, 32_043_270, 32_205_000, 32_205_080] {
         let r = seq[pos - 1] as char;
-        let alt = if r == 'A' { 'G' } else { 'A' };
+        let alt = alt_of(r);
         text.push_str(&format!("chr22\t{pos}\t.\t{r}\t{alt}\t.\tPASS\t.\n"));
     }
     std::fs::write(&vcf, &text).unwrap();
@@ -189,11 +196,11 @@ fn score_variants_reads_a_vcf_from_stdin() {
 fn score_variants_tsv_uses_the_genomes_names_and_tabix_reads_it() {
     let dir = tempfile::tempdir().unwrap();
     let (genome, gtf) = example(dir.path());
-    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let seq = example_sequence(&genome);
     let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=22>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
     for pos in [32_043_100usize, 32_043_250] {
         let r = seq[pos - 1] as char;
-        text.push_str(&format!("22\t{pos}\t.\t{r}\t{}\t.\tPASS\t.\n", if r == 'A' { 'G' } else { 'A' }));
+        text.push_str(&format!("22\t{pos}\t.\t{r}\t{}\t.\tPASS\t.\n", alt_of(r)));
     }
     let vcf = dir.path().join("alias.vcf");
     std::fs::write(&vcf, text).unwrap();
@@ -217,12 +224,12 @@ fn score_variants_tsv_uses_the_genomes_names_and_tabix_reads_it() {
 fn score_variants_filters_on_filter_and_on_delta() {
     let dir = tempfile::tempdir().unwrap();
     let (genome, gtf) = example(dir.path());
-    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let seq = example_sequence(&genome);
     let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr22>\n##FILTER=<ID=LowQual,Description=\"low\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
     for (i, pos) in [32_043_100usize, 32_043_250, 32_043_270, 32_205_000, 32_205_080, 32_100_000].into_iter().enumerate() {
         let r = seq[pos - 1] as char;
         let filter = ["PASS", "LowQual", ".", "PASS", "LowQual", "PASS"][i];
-        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t.\t{filter}\t.\n", if r == 'A' { 'G' } else { 'A' }));
+        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t.\t{filter}\t.\n", alt_of(r)));
     }
     let vcf = dir.path().join("v.vcf");
     std::fs::write(&vcf, text).unwrap();
@@ -263,7 +270,7 @@ fn score_variants_filters_on_filter_and_on_delta() {
 fn score_variants_writes_bcf_and_indexes_as_bcftools_does() {
     let dir = tempfile::tempdir().unwrap();
     let (genome, gtf) = example(dir.path());
-    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let seq = example_sequence(&genome);
     let mut text = String::from(
         "##fileformat=VCFv4.2\n##contig=<ID=chr22,length=50818468>\n##INFO=<ID=GC,Number=1,Type=Integer,Description=\"GC\">\n\
          ##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n##FORMAT=<ID=DP,Number=1,Type=Integer,Description=\"Depth\">\n\
@@ -271,7 +278,7 @@ fn score_variants_writes_bcf_and_indexes_as_bcftools_does() {
     );
     for (i, pos) in [32_043_100usize, 32_043_250, 32_043_270, 32_100_000, 32_205_000, 32_205_080].into_iter().enumerate() {
         let r = seq[pos - 1] as char;
-        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t50\tPASS\tGC=4{i}.5\tGT:DP\t0|1:1{i}\t1|1:7\n", if r == 'A' { 'G' } else { 'A' }));
+        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t50\tPASS\tGC=4{i}.5\tGT:DP\t0|1:1{i}\t1|1:7\n", alt_of(r)));
     }
     let vcf = dir.path().join("in.vcf");
     std::fs::write(&vcf, text).unwrap();
@@ -329,12 +336,12 @@ fn score_variants_writes_bcf_and_indexes_as_bcftools_does() {
 fn regions_and_targets_files_select_as_bcftools_does() {
     let dir = tempfile::tempdir().unwrap();
     let (genome, gtf) = example(dir.path());
-    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let seq = example_sequence(&genome);
     let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr22,length=50818468>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
     let positions = [32_043_100usize, 32_043_250, 32_043_270, 32_100_000, 32_159_000, 32_205_000, 32_205_080];
     for (i, pos) in positions.into_iter().enumerate() {
         let r = seq[pos - 1] as char;
-        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t.\tPASS\t.\n", if r == 'A' { 'G' } else { 'A' }));
+        text.push_str(&format!("chr22\t{pos}\tv{i}\t{r}\t{}\t.\tPASS\t.\n", alt_of(r)));
     }
     let plain = dir.path().join("v.vcf");
     std::fs::write(&plain, text).unwrap();
@@ -383,12 +390,12 @@ fn regions_and_targets_files_select_as_bcftools_does() {
 fn a_chrom_alias_file_maps_refseq_names() {
     let dir = tempfile::tempdir().unwrap();
     let (genome, gtf) = example(dir.path());
-    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let seq = example_sequence(&genome);
     let vcf = |chrom: &str| {
         let mut text = format!("##fileformat=VCFv4.2\n##contig=<ID={chrom}>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
         for pos in [32_043_100usize, 32_043_250] {
             let r = seq[pos - 1] as char;
-            text.push_str(&format!("{chrom}\t{pos}\t.\t{r}\t{}\t.\tPASS\t.\n", if r == 'A' { 'G' } else { 'A' }));
+            text.push_str(&format!("{chrom}\t{pos}\t.\t{r}\t{}\t.\tPASS\t.\n", alt_of(r)));
         }
         text
     };
@@ -425,12 +432,12 @@ fn a_chrom_alias_file_maps_refseq_names() {
 fn threads_deflate_bgzip_outputs_to_the_same_bytes_uncompressed() {
     let dir = tempfile::tempdir().unwrap();
     let (genome, gtf) = example(dir.path());
-    let seq = Command::new("bash").arg("-c").arg(format!("zcat {genome} | tail -n +2 | tr -d '\\n'")).output().unwrap().stdout;
+    let seq = example_sequence(&genome);
     let mut text = String::from("##fileformat=VCFv4.2\n##contig=<ID=chr22,length=50818468>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n");
     // many records, so the output spans several BGZF blocks
     for pos in (32_000_100usize..32_290_000).step_by(97) {
         let r = seq[pos - 1] as char;
-        text.push_str(&format!("chr22\t{pos}\t.\t{r}\t{}\t.\tPASS\tDP={}\n", if r == 'A' { 'G' } else { 'A' }, pos % 50));
+        text.push_str(&format!("chr22\t{pos}\t.\t{r}\t{}\t.\tPASS\tDP={}\n", alt_of(r), pos % 50));
     }
     let vcf = dir.path().join("v.vcf");
     std::fs::write(&vcf, text).unwrap();

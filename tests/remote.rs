@@ -148,9 +148,16 @@ fn network_and_data_faults_are_clean_errors() {
     let (code, stderr) = try_vcf(&server.url("trunc/hapmap.vcf.gz"));
     assert_eq!(code, Some(3), "{stderr}");
     assert!(stderr.contains("truncated"), "{stderr}");
-    // credentials in a URL are never printed
+    // credentials in a URL are never printed, nor written into the outputs' provenance
     let (_, stderr) = try_vcf(&format!("http://user:s3cret@127.0.0.1:{}/missing.vcf.gz?X-Amz-Signature=abc", server.port));
     assert!(!stderr.contains("s3cret") && !stderr.contains("Signature"), "{stderr}");
+    let signed = format!("http://user:s3cret@127.0.0.1:{}/hapmap.vcf.gz?X-Amz-Signature=abc", server.port);
+    let (status, stdout, stderr) = xpresso(&["score-variants", "-v", "-g", &s(&d.genome), "--gtf", &s(&d.gtf), "--vcf", &signed, "-o", "-"]);
+    assert!(status.success(), "{stderr}");
+    assert!(stdout.contains("##xpressoCommand=") && stdout.contains("/hapmap.vcf.gz"), "the command is recorded");
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains("s3cret") && !text.contains("Signature"), "{}", &text[..text.len().min(3000)]);
+    }
     // a remote genome needs its .fai beside it (it cannot be built without reading it all)
     let (status, stdout, stderr) = xpresso(&["annotate", "-q", "-g", &server.url("noindex.fa.gz"), "--gtf", &s(&d.gtf)]);
     assert_eq!(status.code(), Some(1), "{stderr}");

@@ -165,10 +165,9 @@ pub fn vcf_inputs(path: &std::path::Path) -> Vec<Named> {
 
 /// The `##` lines at the top of every TSV: where it came from, and what its numbers are.
 pub fn provenance(model: &str, features: &FeatureArgs) -> Vec<String> {
-    let command: Vec<String> = std::env::args().collect();
     let features = features_line(features);
     vec![
-        format!("xpresso {} model={model} command={}", env!("CARGO_PKG_VERSION"), command.join(" ")),
+        format!("xpresso {} model={model} command={}", env!("CARGO_PKG_VERSION"), crate::input::remote::command_line()),
         "prediction: the model's output for the 10.5 kb window (7 kb upstream, TSS at index 7000, 3.5 kb downstream), \
          in the unit of its training labels: z-scored log10(expression + 0.1)"
             .to_string(),
@@ -193,7 +192,8 @@ pub fn features_line(features: &FeatureArgs) -> String {
 #[derive(Args, Debug, Clone)]
 #[command(group = clap::ArgGroup::new("tss_source").args(["gtf", "tss_bed"]))]
 pub struct TssArgs {
-    /// Gene annotation (GTF, plain or gzip); chromosome names are matched with aliases (chr1 = 1).
+    /// Gene annotation (GTF or GFF3, plain or gzip; a path, - or a URL); chromosome names are
+    /// matched with aliases (chr1 = 1).
     #[arg(long, value_name = "GTF")]
     pub gtf: Option<PathBuf>,
 

@@ -134,7 +134,7 @@ pub fn main() -> ExitCode {
         Err(e) => match e.downcast::<clap::Error>() {
             Ok(usage) => usage.exit(),
             Err(e) => {
-                eprintln!("xpresso: error: {}", one_line(&format!("{e:#}")));
+                eprintln!("xpresso: error: {}", one_line(&crate::input::remote::redact(&format!("{e:#}"))));
                 // a remote read that failed is the network's fault (retry may help), even
                 // where a parser reported it at a line of the input
                 let input = InputError::is_in(&e) && !crate::input::remote::failed();
@@ -213,10 +213,12 @@ fn init_logging(quiet: bool, verbose: u8) {
         .parse_env(env_logger::Env::new().filter("XPRESSO_LOG"))
         .format(|buf, record| {
             use std::io::Write;
+            // a message naming a URL input never shows its credentials
+            let message = crate::input::remote::redact(&record.args().to_string());
             match record.level() {
-                log::Level::Info => writeln!(buf, "xpresso: {}", record.args()),
-                log::Level::Warn => writeln!(buf, "xpresso: warning: {}", record.args()),
-                level => writeln!(buf, "xpresso: {}: {}", level.as_str().to_lowercase(), record.args()),
+                log::Level::Info => writeln!(buf, "xpresso: {message}"),
+                log::Level::Warn => writeln!(buf, "xpresso: warning: {message}"),
+                level => writeln!(buf, "xpresso: {}: {message}", level.as_str().to_lowercase()),
             }
         })
         .try_init();

@@ -72,7 +72,7 @@ pub fn run(args: PrecomputeArgs, quiet: bool) -> Result<()> {
     let mut lines = vec![
         "xpresso precompute table: every SNV of each TSS window, one row per SNV x TSS".to_string(),
         format!("xpresso_version={}", env!("CARGO_PKG_VERSION")),
-        format!("command={}", std::env::args().collect::<Vec<_>>().join(" ")),
+        format!("command={}", crate::input::remote::command_line()),
         format!("model={model_label}"),
         format!("model_sha256={}", args.model.sha256()?),
         format!("genome={}", args.genome.display()),

@@ -20,13 +20,15 @@ use crate::variants::tss_index::TssIndex;
 #[command(group = clap::ArgGroup::new("variants_source").required(true).args(["gtf", "tss_bed"]))]
 pub struct ScoreVariantsArgs {
     /// Reference FASTA, plain or bgzip-compressed; .fai (and .gzi) are built beside it when missing.
+    /// A URL (https, s3, gs; a build with --features remote) is read by range, its .fai/.gzi beside it.
     #[arg(short, long, value_name = "FASTA")]
     pub genome: PathBuf,
 
     #[command(flatten)]
     pub tss: TssArgs,
 
-    /// Variants: VCF or BCF, plain, gzip or bgzip. With bgzip and a .tbi/.csi index beside it,
+    /// Variants: VCF or BCF, plain, gzip or bgzip; `-` for stdin, or a URL (streamed; --features
+    /// remote). With bgzip and a .tbi/.csi index beside it,
     /// --shard/--region read only their part and --only-windows only the TSS windows' regions.
     #[arg(long, value_name = "VCF")]
     pub vcf: PathBuf,
@@ -143,7 +145,6 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let tss_warnings = windows.warnings();
     let reader = VariantReader::open(&args.vcf)?;
     let contig_warning = crate::variants::contigs::check_lengths(&reader.header, &args.vcf, &genome)?;
-    let command: Vec<String> = std::env::args().collect();
     let scoring = ScoreVariants {
         predictor: model.as_ref(),
         batch_size: args.model.batch_size,
@@ -162,7 +163,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         provenance: vec![
             format!("xpressoVersion={}", env!("CARGO_PKG_VERSION")),
             format!("xpressoModel={model_path}"),
-            format!("xpressoCommand={}", command.join(" ")),
+            format!("xpressoCommand={}", crate::input::remote::command_line()),
         ],
     };
     let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv, output_type, write_index: args.write_index };

@@ -58,7 +58,6 @@ pub fn document(subcommand: &str, row: &str, seconds: f64) -> Value {
     }
     data.insert("warnings".into(), json!(collected.warnings.len()));
     data.insert("seconds".into(), json!((seconds * 1000.0).round() / 1000.0));
-    let command: Vec<String> = std::env::args().collect();
     json!({
         "id": format!("xpresso_{}", subcommand.replace('-', "_")),
         "section_name": format!("xpresso {subcommand}"),
@@ -69,7 +68,7 @@ pub fn document(subcommand: &str, row: &str, seconds: f64) -> Value {
         "xpresso": {
             "version": env!("CARGO_PKG_VERSION"),
             "subcommand": subcommand,
-            "command": command.join(" "),
+            "command": crate::input::remote::command_line(),
             "warnings": collected.warnings,
             "seconds": seconds,
         },

@@ -25,13 +25,18 @@ pub enum Compression {
 /// Looks at the first bytes: plain text, BGZF (its end-of-file block checked), or plain gzip.
 pub fn detect(path: &Path) -> Result<Compression> {
     let mut file = File::open(path).with_context(|| format!("cannot open FASTA {}", path.display()))?;
+    detect_in(&mut file, path)
+}
+
+/// `detect` on an open file (local or remote); `path` names it in messages.
+pub fn detect_in<F: Read + io::Seek>(file: &mut F, path: &Path) -> Result<Compression> {
     let mut head = [0u8; 16];
-    let n = read_up_to(&mut file, &mut head)?;
+    let n = read_up_to(file, &mut head)?;
     if n < 2 || head[..2] != [0x1f, 0x8b] {
         return Ok(Compression::Plain);
     }
     if is_bgzf(&head[..n]) {
-        crate::input::check_bgzf_complete(&mut file, path, "FASTA")?;
+        crate::input::check_bgzf_complete(file, path, "FASTA")?;
         return Ok(Compression::Bgzf);
     }
     Ok(Compression::Gzip)

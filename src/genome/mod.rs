@@ -151,14 +151,12 @@ impl Genome {
         use std::io::Read;
         let url = path.to_string_lossy().into_owned();
         let open = |u: &str, what: &str| RemoteFile::open(u).map_err(|e| crate::input::remote_error(e, what));
-        let mut head = [0u8; 16];
         let mut file = open(&url, "FASTA")?;
-        let n = file.read(&mut head).map_err(|e| crate::input::remote_error(e, "FASTA"))?;
-        let compression = match (n >= 2 && head[..2] == [0x1f, 0x8b], crate::input::is_bgzf(&head[..n])) {
-            (false, _) => Compression::Plain,
-            (true, true) => Compression::Bgzf,
-            (true, false) => anyhow::bail!("FASTA {} is plain gzip, which cannot be read by range: serve it bgzip-compressed (bgzip, with its .fai and .gzi)", remote::shown(&url)),
-        };
+        // the head, and the end-of-file block of a BGZF (one ranged request)
+        let compression = index::detect_in(&mut file, path)?;
+        if compression == Compression::Gzip {
+            anyhow::bail!("FASTA {} is plain gzip, which cannot be read by range: serve it bgzip-compressed (bgzip, with its .fai and .gzi)", remote::shown(&url));
+        }
         let fai_url = format!("{url}.fai");
         let mut text = String::new();
         crate::input::open_text(Path::new(&fai_url), "FASTA index")?
@@ -171,7 +169,6 @@ impl Genome {
                 (Data::PlainRemote(file), len)
             }
             _ => {
-                crate::input::check_bgzf_complete(&mut open(&url, "FASTA")?, path, "FASTA")?;
                 let gzi_url = format!("{url}.gzi");
                 let gzi = noodles::bgzf::gzi::io::Reader::new(open(&gzi_url, "BGZF index")?)
                     .read_index()

@@ -38,6 +38,27 @@ pub fn shown(url: &str) -> String {
     }
 }
 
+/// `text` with every URL in it as `shown` prints it (messages name inputs by their path,
+/// and a path may be a URL with a password or a signed query).
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let start = rest[..at].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+')).map_or(0, |i| i + 1);
+        let end = at + rest[at..].find(|c: char| c.is_whitespace() || matches!(c, '\'' | '"' | ',' | ';' | ')' | '`')).unwrap_or(rest.len() - at);
+        out.push_str(&rest[..start]);
+        out.push_str(&shown(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The command line, as outputs record it (`##xpresso ... command=`), credentials removed.
+pub fn command_line() -> String {
+    redact(&std::env::args().collect::<Vec<_>>().join(" "))
+}
+
 /// Whether a remote read or open failed in this run (the CLI exits 1 then).
 pub fn failed() -> bool {
     FAILED.load(Ordering::Relaxed)
@@ -211,5 +232,10 @@ mod tests {
         assert!(!is_url(Path::new("a.vcf.gz")) && !is_url(Path::new("/data/https/x")) && !is_url(Path::new("-")));
         assert_eq!(shown("https://user:secret@host:8080/p/a.vcf.gz?X-Amz-Signature=abc"), "https://host:8080/p/a.vcf.gz");
         assert_eq!(shown("s3://bucket/key.bcf"), "s3://bucket/key.bcf");
+        assert_eq!(
+            redact("VCF/BCF https://u:pw@h/a.vcf.gz?sig=1 is truncated; --gtf=s3://b/g.gtf ok"),
+            "VCF/BCF https://h/a.vcf.gz is truncated; --gtf=s3://b/g.gtf ok"
+        );
+        assert_eq!(redact("no url here: a.vcf"), "no url here: a.vcf");
     }
 }
