@@ -17,6 +17,11 @@ use crate::genome::Genome;
 
 /// Exons kept per chromosome (24 bytes each; at most 100 chromosomes).
 pub const PER_CHROM: usize = 2000;
+/// Exons checked per chromosome of a remote genome: those in BGZF blocks the windows read
+/// (near TSSs, so seldom in gaps), evenly thinned to this many. A block read again may be a
+/// request again; 2,000 per chromosome would read most of a genome a second time, 100 a
+/// few percent of it.
+pub const PER_CHROM_REMOTE: usize = 100;
 /// Below this share of exons beside a splice site, the run warns.
 pub const MIN_SHARE: f64 = 0.5;
 /// Fewer checked exons than this say nothing (at 40, the two shares, ~0.9 and ~0.12, lie
@@ -72,6 +77,13 @@ impl ExonSample {
             let Some(contig) = genome.resolve(name) else { continue };
             let mut exons = self.by_chrom[name].0.clone();
             exons.sort_unstable_by_key(|e| e.0); // neighbouring fetches share BGZF blocks
+            if genome.is_remote() {
+                exons.retain(|&(start, end, _)| genome.was_read(contig, start.saturating_sub(2)) && genome.was_read(contig, end + 1));
+            }
+            if genome.is_remote() && exons.len() > PER_CHROM_REMOTE {
+                let step = exons.len() as f64 / PER_CHROM_REMOTE as f64;
+                exons = (0..PER_CHROM_REMOTE).map(|i| exons[(i as f64 * step) as usize]).collect();
+            }
             for (start, end, strand) in exons {
                 let (start, end) = (start as i64, end as i64);
                 genome.fetch_padded(contig, start - 2, start, &mut buf)?;

@@ -16,7 +16,8 @@ use crate::pipeline::tss_windows::TssWindows;
 #[command(group = clap::ArgGroup::new("annotate_source").required(true).args(["gtf", "tss_bed"]))]
 pub struct AnnotateArgs {
     /// Reference FASTA, plain or bgzip-compressed; .fai (and .gzi) are built beside it when missing.
-    /// A URL (https, s3, gs; a build with --features remote) is read by range, its .fai/.gzi beside it.
+    /// A URL (https, s3, gs; a build with --features remote) is read by range, its .fai/.gzi beside
+    /// it or the .fai named after `##idx##` (URL##idx##FAI, the .gzi beside that).
     #[arg(short, long, value_name = "FASTA")]
     pub genome: PathBuf,
 

@@ -25,15 +25,16 @@ use crate::window;
 #[command(group = clap::ArgGroup::new("personal_source").required(true).args(["gtf", "tss_bed"]))]
 pub struct PersonalArgs {
     /// Reference FASTA, plain or bgzip-compressed; .fai (and .gzi) are built beside it when missing.
-    /// A URL (https, s3, gs; a build with --features remote) is read by range, its .fai/.gzi beside it.
+    /// A URL (https, s3, gs; a build with --features remote) is read by range, its .fai/.gzi beside
+    /// it or the .fai named after `##idx##` (URL##idx##FAI, the .gzi beside that).
     #[arg(short, long, value_name = "FASTA")]
     pub genome: PathBuf,
 
     #[command(flatten)]
     pub tss: TssArgs,
 
-    /// Cohort genotypes: VCF or BCF with GT (phased `|` or not `/`), sorted. With bgzip and a
-    /// .tbi/.csi index beside it only the TSS windows' regions are read; without, it is
+    /// Cohort genotypes: VCF or BCF with GT (phased `|` or not `/`), sorted; a path or a URL. With
+    /// bgzip and a .tbi/.csi index beside it (or VCF##idx##INDEX) only the TSS windows' regions are read; without, it is
     /// streamed and must list its chromosomes in the genome's order.
     #[arg(long, value_name = "VCF")]
     pub vcf: PathBuf,

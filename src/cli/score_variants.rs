@@ -20,16 +20,18 @@ use crate::variants::tss_index::TssIndex;
 #[command(group = clap::ArgGroup::new("variants_source").required(true).args(["gtf", "tss_bed"]))]
 pub struct ScoreVariantsArgs {
     /// Reference FASTA, plain or bgzip-compressed; .fai (and .gzi) are built beside it when missing.
-    /// A URL (https, s3, gs; a build with --features remote) is read by range, its .fai/.gzi beside it.
+    /// A URL (https, s3, gs; a build with --features remote) is read by range, its .fai/.gzi beside
+    /// it or the .fai named after `##idx##` (URL##idx##FAI, the .gzi beside that).
     #[arg(short, long, value_name = "FASTA")]
     pub genome: PathBuf,
 
     #[command(flatten)]
     pub tss: TssArgs,
 
-    /// Variants: VCF or BCF, plain, gzip or bgzip; `-` for stdin, or a URL (streamed; --features
-    /// remote). With bgzip and a .tbi/.csi index beside it,
-    /// --shard/--region read only their part and --only-windows only the TSS windows' regions.
+    /// Variants: VCF or BCF, plain, gzip or bgzip; `-` for stdin, or a URL (--features remote).
+    /// With bgzip and a .tbi/.csi index beside it (on disk or on the server), or named as
+    /// VCF##idx##INDEX, --shard/--region read only their part and --only-windows only the TSS
+    /// windows' regions.
     #[arg(long, value_name = "VCF")]
     pub vcf: PathBuf,
 

@@ -3,33 +3,16 @@
 //! Blocks are found through the `.gzi` offsets (checked against the block headers when the
 //! genome is opened), read with one `pread` each, CRC-checked and inflated with libdeflate.
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
+use std::io;
 
-use crate::input::remote::RemoteFile;
-
-/// Where the compressed bytes are: a local file (`pread`), or a URL (ranged reads through
-/// htslib; a block read is a seek and a read).
-pub enum Source {
-    Local(File),
-    Remote(RemoteFile),
-}
-
-impl Source {
-    pub fn read_exact_at(&mut self, buf: &mut [u8], pos: u64) -> io::Result<()> {
-        match self {
-            Source::Local(f) => f.read_exact_at(buf, pos),
-            Source::Remote(r) => {
-                r.seek(SeekFrom::Start(pos))?;
-                r.read_exact(buf)
-            }
-        }
-    }
-}
+pub use crate::input::at::At as Source;
 
 /// Inflated blocks kept: a 10.5 kb window spans at most two, and TSSs come a few per block.
 const KEEP: usize = 4;
+/// ... for a remote genome, where a block read again is a request again: genes in a GTF
+/// jump back past a long gene's span (its TSS is at its end on the minus strand), so keep
+/// 4 MiB of inflated sequence (64 blocks), about 4 Mb of genome.
+const KEEP_REMOTE: usize = 64;
 
 pub struct BlockReader {
     file: Source,
@@ -37,6 +20,9 @@ pub struct BlockReader {
     starts: Vec<(u64, u64)>,
     /// (block number, bases), most recently used last.
     cache: Vec<(usize, Vec<u8>)>,
+    keep: usize,
+    /// Which blocks were read (see `was_read`).
+    read: Vec<bool>,
     raw: Vec<u8>,
     inflater: libdeflater::Decompressor,
 }
@@ -47,7 +33,9 @@ impl BlockReader {
         let mut starts = Vec::with_capacity(gzi.len() + 1);
         starts.push((0, 0));
         starts.extend(gzi.iter().copied().filter(|&(c, _)| c > 0));
-        BlockReader { file, starts, cache: Vec::with_capacity(KEEP), raw: Vec::new(), inflater: libdeflater::Decompressor::new() }
+        let keep = if matches!(file, Source::Remote(_)) { KEEP_REMOTE } else { KEEP };
+        let read = vec![false; starts.len()];
+        BlockReader { file, starts, cache: Vec::with_capacity(keep), keep, read, raw: Vec::new(), inflater: libdeflater::Decompressor::new() }
     }
 
     /// Fills `buf` from uncompressed byte `pos`; returns how much there was.
@@ -68,6 +56,13 @@ impl BlockReader {
         Ok(n)
     }
 
+    /// Whether the block holding uncompressed byte `pos` was read in this run (a remote
+    /// genome's checks prefer bases the windows already fetched).
+    pub fn was_read(&self, pos: u64) -> bool {
+        let block = self.starts.partition_point(|&(_, u)| u <= pos).saturating_sub(1);
+        self.read[block]
+    }
+
     /// The inflated bases of block `i`, from the cache or the file.
     fn block(&mut self, i: usize) -> io::Result<&[u8]> {
         if let Some(hit) = self.cache.iter().position(|(b, _)| *b == i) {
@@ -77,6 +72,7 @@ impl BlockReader {
         }
         let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, format!("BGZF block at byte {}: {what}", self.starts[i].0));
         let start = self.starts[i].0;
+        self.read[i] = true;
         let mut header = [0u8; 18];
         self.file.read_exact_at(&mut header, start)?;
         if header[..4] != [0x1f, 0x8b, 8, 4] || header[12..14] != *b"BC" {
@@ -88,11 +84,13 @@ impl BlockReader {
             return Err(bad("block size shorter than its header"));
         }
         self.raw.resize(size, 0);
-        self.file.read_exact_at(&mut self.raw, start)?;
+        // the rest of the block just after its header (remotely: read on, no seek back)
+        self.raw[..18].copy_from_slice(&header);
+        self.file.read_exact_at(&mut self.raw[18..], start + 18)?;
         let tail = &self.raw[size - 8..];
         let crc = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
         let isize = u32::from_le_bytes([tail[4], tail[5], tail[6], tail[7]]) as usize;
-        let mut data = if self.cache.len() == KEEP { self.cache.remove(0).1 } else { Vec::new() };
+        let mut data = if self.cache.len() == self.keep { self.cache.remove(0).1 } else { Vec::new() };
         data.resize(isize, 0);
         let got = self.inflater.deflate_decompress(&self.raw[12 + xlen..size - 8], &mut data).map_err(|e| bad(&format!("cannot inflate ({e:?})")))?;
         if got != isize {

@@ -142,14 +142,17 @@ impl Genome {
         Ok(Genome { path: path.to_path_buf(), source: None, data, data_len, layouts, edges_checked, contigs, by_name, alias_names: HashMap::new(), raw: Vec::new() })
     }
 
-    /// A FASTA named by URL, with its `.fai` (and `.gzi` when bgzip) fetched from beside it:
+    /// A FASTA named by URL, with its `.fai` (and `.gzi` when bgzip) fetched from beside it,
+    /// or named after `##idx##` (the `.fai`, local or remote, with the `.gzi` beside it):
     /// they cannot be built without reading the whole file, so they must be there. The
     /// `.gzi` is taken as it is (checking it against every block header would cost two
-    /// requests per block); each block read is still checked (header, size, CRC).
+    /// requests per block); each block read is still checked (header, size, CRC), and an
+    /// index the server says is older than the FASTA is warned of, as a local one.
     fn open_remote(path: &Path) -> Result<Self> {
         use crate::input::remote::{self, RemoteFile};
         use std::io::Read;
-        let url = path.to_string_lossy().into_owned();
+        let (data, index) = remote::split_index(path);
+        let url = data.to_string_lossy().into_owned();
         let open = |u: &str, what: &str| RemoteFile::open(u).map_err(|e| crate::input::remote_error(e, what));
         let mut file = open(&url, "FASTA")?;
         // the head, and the end-of-file block of a BGZF (one ranged request)
@@ -157,7 +160,27 @@ impl Genome {
         if compression == Compression::Gzip {
             anyhow::bail!("FASTA {} is plain gzip, which cannot be read by range: serve it bgzip-compressed (bgzip, with its .fai and .gzi)", remote::shown(&url));
         }
-        let fai_url = format!("{url}.fai");
+        let fai_url = match &index {
+            Some(fai) => fai.to_string_lossy().into_owned(),
+            None => remote::beside(&url, "fai"),
+        };
+        let gzi_url = match fai_url.strip_suffix(".fai") {
+            Some(stem) if index.is_some() => format!("{stem}.gzi"),
+            _ if index.is_some() => format!("{fai_url}.gzi"),
+            _ => remote::beside(&url, "gzi"),
+        };
+        let warn_older = |index_url: &str| {
+            let older = match remote::is_url(Path::new(index_url)) {
+                true => remote::is_older(index_url, &url),
+                false => remote::last_modified(&url).is_some_and(|d| {
+                    std::fs::metadata(index_url).and_then(|m| m.modified()).ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).is_some_and(|t| (t.as_secs() as i64) < d)
+                }),
+            };
+            if older {
+                log::warn!("index {} is older than {} (Last-Modified): if the FASTA changed since, rebuild and serve its index again", remote::shown(index_url), remote::shown(&url));
+            }
+        };
+        warn_older(&fai_url);
         let mut text = String::new();
         crate::input::open_text(Path::new(&fai_url), "FASTA index")?
             .read_to_string(&mut text)
@@ -169,13 +192,15 @@ impl Genome {
                 (Data::PlainRemote(file), len)
             }
             _ => {
-                let gzi_url = format!("{url}.gzi");
-                let gzi = noodles::bgzf::gzi::io::Reader::new(open(&gzi_url, "BGZF index")?)
-                    .read_index()
-                    .with_context(|| format!("cannot read BGZF index {}", remote::shown(&gzi_url)))?;
+                warn_older(&gzi_url);
+                let gzi = match remote::is_url(Path::new(&gzi_url)) {
+                    true => noodles::bgzf::gzi::io::Reader::new(open(&gzi_url, "BGZF index")?).read_index(),
+                    false => noodles::bgzf::gzi::fs::read(&gzi_url),
+                }
+                .with_context(|| format!("cannot read BGZF index {}", remote::shown(&gzi_url)))?;
                 // the uncompressed size: the last data block's start plus its ISIZE
                 let &(last_c, last_u) = gzi.as_ref().last().unwrap_or(&(0, 0));
-                let mut source = blocks::Source::Remote(file);
+                let mut source = blocks::Source::Remote(remote::Shared::new(file));
                 let mut header = [0u8; 18];
                 source.read_exact_at(&mut header, last_c).with_context(|| format!("FASTA {}: the block its .gzi names last", remote::shown(&url)))?;
                 let size = u64::from(u16::from_le_bytes([header[16], header[17]])) + 1;
@@ -191,7 +216,22 @@ impl Genome {
         log::debug!("genome {}: {} contigs, {compression:?}, remote", remote::shown(&url), contigs.len());
         let by_name = contigs.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let edges_checked = vec![false; layouts.len()];
-        Ok(Genome { path: path.to_path_buf(), source: None, data, data_len, layouts, edges_checked, contigs, by_name, alias_names: HashMap::new(), raw: Vec::new() })
+        Ok(Genome { path: PathBuf::from(&url), source: None, data, data_len, layouts, edges_checked, contigs, by_name, alias_names: HashMap::new(), raw: Vec::new() })
+    }
+
+    /// Whether the genome is read over the network (a block read again is a request again).
+    pub fn is_remote(&self) -> bool {
+        crate::input::remote::is_url(&self.path)
+    }
+
+    /// Whether base `pos` of contig `id` lies in bytes this run already read (always, for a
+    /// local genome: reading is cheap there).
+    pub fn was_read(&self, id: ContigId, pos: u64) -> bool {
+        match &self.data {
+            Data::Bgzf(reader) if self.is_remote() => reader.was_read(self.layouts[id].byte_of(pos.min(self.contigs[id].len.saturating_sub(1)))),
+            Data::PlainRemote(_) => false,
+            _ => true,
+        }
     }
 
     pub fn path(&self) -> &Path {

@@ -4,6 +4,7 @@
 //! a BGZF file without its end-of-file block (cut at a block boundary, so every block is
 //! whole and gzip alone cannot tell) is refused before it is read, or at its end on stdin.
 
+pub mod at;
 pub mod remote;
 
 use std::fs::File;

@@ -1,7 +1,8 @@
 //! What a tabix/CSI index must satisfy before records are read through it. An index newer
 //! than its file can still be of another version of it (the file re-bgzipped, appended to,
 //! rewritten by a tool that kept the old index): read through, it silently drops or misreads
-//! records. The checks are cheap (a few `pread`s of block headers):
+//! records. The checks are cheap (a few reads of block headers; for a remote file, from the
+//! buffer the reader then reads on from, or one ranged request):
 //!
 //! - the end of the last record the index knows (its metadata pseudo-bins) must be the end of
 //!   the data: the block there holds no more bytes and every block after it is empty (the
@@ -10,9 +11,9 @@
 //!   VCF text) just after a newline; the first record read there must lie on the queried
 //!   sequence (checked by the reader).
 
-use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
+
+use crate::input::at::At;
 
 use anyhow::Result;
 use noodles::bgzf::VirtualPosition;
@@ -25,36 +26,43 @@ pub fn mismatch(path: &Path, index: &Path, is_bcf: bool, what: &str) -> anyhow::
 }
 
 /// A BGZF block's compressed size and uncompressed size, from its header and footer at
-/// `offset`; `None` when no block header is there.
-fn block_at(file: &File, offset: u64, file_len: u64) -> Option<(u64, u64)> {
+/// `offset`; `None` when no block header is there. A read that fails other than by ending
+/// (the network) is an error, not a missing block.
+fn block_at(file: &mut At, offset: u64, file_len: u64) -> std::io::Result<Option<(u64, u64)>> {
+    let ended = |r: std::io::Result<()>| match r {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+        Ok(()) => Ok(true),
+    };
     let mut head = [0u8; 18];
-    file.read_exact_at(&mut head, offset).ok()?;
-    if !crate::input::is_bgzf(&head) {
-        return None;
+    if offset >= file_len || !ended(file.read_exact_at(&mut head, offset))? || !crate::input::is_bgzf(&head) {
+        return Ok(None);
     }
     let bsize = u64::from(u16::from_le_bytes([head[16], head[17]])) + 1;
     if offset + bsize > file_len {
-        return None;
+        return Ok(None);
     }
     let mut isize = [0u8; 4];
-    file.read_exact_at(&mut isize, offset + bsize - 4).ok()?;
-    Some((bsize, u64::from(u32::from_le_bytes(isize))))
+    if !ended(file.read_exact_at(&mut isize, offset + bsize - 4))? {
+        return Ok(None);
+    }
+    Ok(Some((bsize, u64::from(u32::from_le_bytes(isize)))))
 }
 
 /// Whether `pos` starts inside a BGZF block of `file` (the block header is there and the
 /// offset within it is inside its data).
-pub fn is_block_start(file: &File, pos: VirtualPosition, file_len: u64) -> bool {
-    block_at(file, pos.compressed(), file_len).is_some_and(|(_, isize)| u64::from(pos.uncompressed()) <= isize)
+pub fn is_block_start(file: &mut At, pos: VirtualPosition, file_len: u64) -> std::io::Result<bool> {
+    Ok(block_at(file, pos.compressed(), file_len)?.is_some_and(|(_, isize)| u64::from(pos.uncompressed()) <= isize))
 }
 
 /// Checks that no data lies past the end of the last record `index` knows.
-pub fn check_covers(file: &File, index: &dyn BinningIndex, path: &Path, index_path: &Path, is_bcf: bool) -> Result<()> {
-    let file_len = file.metadata()?.len();
+pub fn check_covers(file: &mut At, index: &dyn BinningIndex, path: &Path, index_path: &Path, is_bcf: bool) -> Result<()> {
+    let file_len = file.len()?;
     let Some(end) = index.reference_sequences().filter_map(|r| r.metadata().map(|m| m.end_position())).max() else {
         return Ok(()); // an index without metadata pseudo-bins: nothing to compare
     };
     let (mut offset, within) = (end.compressed(), u64::from(end.uncompressed()));
-    let Some((bsize, isize)) = block_at(file, offset, file_len) else {
+    let Some((bsize, isize)) = block_at(file, offset, file_len)? else {
         if offset >= file_len {
             return Err(mismatch(path, index_path, is_bcf, &format!("it reaches byte {offset} of a {file_len}-byte file")));
         }
@@ -65,7 +73,7 @@ pub fn check_covers(file: &File, index: &dyn BinningIndex, path: &Path, index_pa
     }
     offset += bsize;
     while offset < file_len {
-        match block_at(file, offset, file_len) {
+        match block_at(file, offset, file_len)? {
             Some((b, 0)) => offset += b,
             _ => return Err(mismatch(path, index_path, is_bcf, "the file holds records past the last one the index knows")),
         }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::bcf_gt::{self, BcfGenotypes};
 use super::index_check;
+use crate::input::at::At;
 use crate::input::{remote, OrInput};
 use anyhow::{bail, Context, Result};
 use flate2::read::MultiGzDecoder;
@@ -86,6 +87,10 @@ impl VariantRecord {
 /// An open VCF or BCF.
 pub struct VariantReader {
     path: PathBuf,
+    /// The index named after `##idx##` (htslib's convention), local or remote.
+    index_given: Option<PathBuf>,
+    /// The index `find_index` read (for messages and for `restrict`).
+    index_path: PathBuf,
     is_bcf: bool,
     is_bgzf: bool,
     pub header: vcf::Header,
@@ -113,6 +118,8 @@ impl VariantReader {
     }
 
     fn open_inner(path: &Path) -> Result<Self> {
+        let (data, index_given) = remote::split_index(path);
+        let path = data.as_path();
         let what = || format!("cannot read VCF/BCF {}", path.display());
         // `-` is stdin (bcftools' convention): streamed, so never read through an index
         let stdin = path.as_os_str() == "-";
@@ -153,12 +160,12 @@ impl VariantReader {
             let header = lenient_header(&header_lines, path, true)?;
             let reader = bcf::io::Reader::from(reader);
             let body = Body::Bcf { reader, record: Box::default() };
-            return Ok(VariantReader { path: path.to_path_buf(), is_bcf: true, is_bgzf, header, header_lines, body, max_record, records: 0, gt_only: false });
+            return Ok(VariantReader { path: path.to_path_buf(), index_given, index_path: PathBuf::new(), is_bcf: true, is_bgzf, header, header_lines, body, max_record, records: 0, gt_only: false });
         }
         let (header_lines, line_no) = read_text_header(&mut reader, path)?;
         let header = lenient_header(&header_lines, path, false)?;
         let body = Body::Text { lines: reader, line_no };
-        Ok(VariantReader { path: path.to_path_buf(), is_bcf: false, is_bgzf, header, header_lines, body, max_record, records: 0, gt_only: false })
+        Ok(VariantReader { path: path.to_path_buf(), index_given, index_path: PathBuf::new(), is_bcf: false, is_bgzf, header, header_lines, body, max_record, records: 0, gt_only: false })
     }
 
     pub fn path(&self) -> &Path {
@@ -175,39 +182,78 @@ impl VariantReader {
         }
     }
 
-    /// The tabix or CSI index beside the file, when the file is bgzip and one exists.
-    pub fn find_index(&self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
+    /// The tabix or CSI index of the file, when the file is bgzip and one exists: the one
+    /// named after `##idx##`, else `.tbi` (VCF) or `.csi` beside it, on disk or on the server.
+    pub fn find_index(&mut self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
         self.find_index_inner().input()
     }
 
-    fn find_index_inner(&self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
+    fn find_index_inner(&mut self) -> Result<Option<Box<dyn BinningIndex + Send>>> {
         if !self.is_bgzf || self.path.as_os_str() == "-" {
             return Ok(None);
         }
-        if remote::is_url(&self.path) {
-            // region reads of a remote file are not there yet (docs/remote.md): it is streamed
-            log::debug!("{}: remote, read as a stream (its index is not used)", remote::shown(&self.path.to_string_lossy()));
-            return Ok(None);
-        }
-        let (tbi, csi_path) = (crate::output::suffixed(&self.path, "tbi"), crate::output::suffixed(&self.path, "csi"));
-        // an index older than its file may miss records appended or moved since: stream instead
-        if let Some(stale) = [&tbi, &csi_path].into_iter().find(|p| p.exists() && crate::genome::index::is_older(p, &self.path)) {
-            log::warn!(
-                "index {} is older than {}: not used (it may miss records); reading the whole file instead \
-                 (rebuild it with `bcftools index -f`)",
-                stale.display(),
-                self.path.display()
-            );
-            return Ok(None);
-        }
-        let index: Box<dyn BinningIndex + Send> = if !self.is_bcf && tbi.exists() {
-            Box::new(noodles::tabix::fs::read(&tbi).with_context(|| format!("cannot read index {}", tbi.display()))?)
-        } else if csi_path.exists() {
-            Box::new(csi::fs::read(&csi_path).with_context(|| format!("cannot read index {}", csi_path.display()))?)
-        } else {
-            return Ok(None);
+        let data = self.path.to_string_lossy().into_owned();
+        let candidates: Vec<PathBuf> = match &self.index_given {
+            Some(given) => vec![given.clone()],
+            None if self.is_bcf => vec![crate::output::suffixed(&self.path, "csi")],
+            None => vec![crate::output::suffixed(&self.path, "tbi"), crate::output::suffixed(&self.path, "csi")],
         };
-        Ok(Some(index))
+        let candidates: Vec<PathBuf> = match (remote::is_url(&self.path), &self.index_given) {
+            (true, None) => candidates.iter().map(|c| PathBuf::from(remote::beside(&data, c.extension().and_then(|e| e.to_str()).unwrap_or("csi")))).collect(),
+            _ => candidates,
+        };
+        for index_path in candidates {
+            let index_url = index_path.to_string_lossy().into_owned();
+            let tabix = index_url.split('?').next().unwrap_or(&index_url).ends_with(".tbi");
+            let shown = remote::shown(&index_url);
+            let read = |r: Box<dyn io::Read>| -> io::Result<Box<dyn BinningIndex + Send>> {
+                Ok(match tabix {
+                    true => Box::new(noodles::tabix::io::Reader::new(r).read_index()?),
+                    false => Box::new(csi::io::Reader::new(r).read_index()?),
+                })
+            };
+            let file: Box<dyn io::Read> = if remote::is_url(&index_path) {
+                match remote::RemoteFile::open_if_exists(&index_url).map_err(|e| crate::input::remote_error(e, "index"))? {
+                    Some(f) => Box::new(f),
+                    None if self.index_given.is_some() => bail!("index {shown}: not found (HTTP 404)"),
+                    None => continue,
+                }
+            } else if index_path.exists() {
+                Box::new(File::open(&index_path).with_context(|| format!("cannot open index {shown}"))?)
+            } else if self.index_given.is_some() {
+                bail!("index {shown} (named after ##idx##) does not exist");
+            } else {
+                continue;
+            };
+            // an index older than its file may miss records appended or moved since: stream instead
+            if self.index_older(&index_path) {
+                log::warn!(
+                    "index {shown} is older than {}: not used (it may miss records); reading the whole file instead \
+                     (rebuild it with `bcftools index -f`)",
+                    remote::shown(&data)
+                );
+                return Ok(None);
+            }
+            let index = read(file).with_context(|| format!("cannot read index {shown}"))?;
+            self.index_path = index_path;
+            return Ok(Some(index));
+        }
+        Ok(None)
+    }
+
+    /// Whether `index` is older than the data: by mtime for files, by the servers'
+    /// Last-Modified for URLs (where the server says).
+    fn index_older(&self, index: &Path) -> bool {
+        let seconds = |p: &Path| -> Option<i64> {
+            match remote::is_url(p) {
+                true => remote::last_modified(&p.to_string_lossy()),
+                false => Some(std::fs::metadata(p).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64),
+            }
+        };
+        if !remote::is_url(index) && !remote::is_url(&self.path) {
+            return crate::genome::index::is_older(index, &self.path);
+        }
+        matches!((seconds(index), seconds(&self.path)), (Some(i), Some(d)) if i < d)
     }
 
     /// The regions to read through `index`, in index order: per reference sequence name,
@@ -257,11 +303,18 @@ impl VariantReader {
     }
 
     fn restrict_inner(&mut self, index: Box<dyn BinningIndex + Send>, visits: Vec<Visit>) -> Result<()> {
-        let file = File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
-        let raw = file.try_clone()?;
-        let raw_len = raw.metadata()?.len();
-        let index_path = self.index_path();
-        index_check::check_covers(&raw, index.as_ref(), &self.path, &index_path, self.is_bcf)?;
+        let (file, mut raw): (Box<dyn ReadSeek>, At) = if remote::is_url(&self.path) {
+            // one hFILE for the reader and the checks of the blocks it is about to read
+            let shared = remote::Shared::new(remote::RemoteFile::open(&self.path.to_string_lossy())?);
+            (Box::new(shared.clone()), At::Remote(shared))
+        } else {
+            let file = File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+            let raw = file.try_clone()?;
+            (Box::new(file), At::Local(raw))
+        };
+        let raw_len = raw.len()?;
+        let index_path = self.index_path.clone();
+        index_check::check_covers(&mut raw, index.as_ref(), &self.path, &index_path, self.is_bcf)?;
         let reader = bgzf::io::Reader::new(file);
         let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader), Box::default()) } else { Source::Text(reader) };
         let visits = visits.into();
@@ -280,16 +333,6 @@ impl VariantReader {
             gt_only: self.gt_only,
         }));
         Ok(())
-    }
-
-    /// The index file `find_index` reads: `.tbi` for VCF when there is one, else `.csi`.
-    fn index_path(&self) -> PathBuf {
-        let tbi = crate::output::suffixed(&self.path, "tbi");
-        if !self.is_bcf && tbi.exists() {
-            tbi
-        } else {
-            crate::output::suffixed(&self.path, "csi")
-        }
     }
 
     /// Names of the index's reference sequences, in index order.
@@ -544,8 +587,8 @@ struct Indexed {
     visit: Option<Visit>,
     line: String,
     max_record: u64,
-    /// The file again, for checking chunk starts with `pread`.
-    raw: File,
+    /// The file again, for checking chunk starts.
+    raw: At,
     raw_len: u64,
     index_path: PathBuf,
     /// Just seeked to a chunk start: the next record must be one of the visit's sequence.
@@ -554,9 +597,13 @@ struct Indexed {
 }
 
 enum Source {
-    Text(bgzf::io::Reader<File>),
-    Bcf(bcf::io::Reader<bgzf::io::Reader<File>>, Box<bcf::Record>),
+    Text(bgzf::io::Reader<Box<dyn ReadSeek>>),
+    Bcf(bcf::io::Reader<bgzf::io::Reader<Box<dyn ReadSeek>>>, Box<bcf::Record>),
 }
+
+/// A local file or a remote one, for the BGZF reader.
+trait ReadSeek: io::Read + io::Seek + Send {}
+impl<T: io::Read + io::Seek + Send> ReadSeek for T {}
 
 /// One region to read: 1-based inclusive, and the end of the previous region of the same
 /// sequence (a record reaching back into it was read there, or by the shard that has it).
@@ -641,7 +688,8 @@ impl Indexed {
     /// the start of a line.
     fn seek(&mut self, pos: VirtualPosition, path: &Path) -> Result<()> {
         let is_bcf = matches!(self.source, Source::Bcf(..));
-        if !index_check::is_block_start(&self.raw, pos, self.raw_len) {
+        let inside = index_check::is_block_start(&mut self.raw, pos, self.raw_len).map_err(|e| anyhow::anyhow!("{}: cannot read at byte {}: {e}", path.display(), pos.compressed()))?;
+        if !inside {
             let what = format!("a chunk starts at byte {} (+{}), which is not inside a BGZF block of the file", pos.compressed(), pos.uncompressed());
             return Err(index_check::mismatch(path, &self.index_path, is_bcf, &what));
         }

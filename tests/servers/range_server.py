@@ -4,7 +4,11 @@
 # Last-Modified from the file, keep-alive. Every request is logged to ROOT/../requests.log as
 # "METHOD PATH RANGE BYTES_SENT" so tests count requests and bytes. Faults by path prefix:
 #   /slow/...   each response waits 0.2 s;  /trunc/...  the file without its last 28 bytes
-#   (a BGZF file without its end-of-file block); a missing file is 404.
+#   (a BGZF file without its end-of-file block); /flaky/...  the first 2 requests of each
+#   path answer 503; /drop/...  every answer from byte 0 stops halfway (the connection closed
+#   before its Content-Length), an answer from a later byte is whole; /dead/...  every answer with a body stops
+#   halfway (a server gone mid-run); /old/... an index (.tbi/.csi/.fai/.gzi) says it was
+#   last modified a day before its data; a missing file is 404.
 import email.utils
 import http.server
 import os
@@ -15,6 +19,7 @@ import time
 ROOT = os.path.abspath(sys.argv[1])
 LOG = os.path.join(os.path.dirname(ROOT), "requests.log")
 lock = threading.Lock()
+seen = {}  # path -> requests so far (for /flaky/)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -29,10 +34,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def locate(self):
         path, slow, trunc = self.path.split("?", 1)[0], False, False
+        self.fault = None
+        for fault in ("flaky", "drop", "dead", "old"):
+            if path.startswith(f"/{fault}/"):
+                path, self.fault = path[len(fault) + 1:], fault
         if path.startswith("/slow/"):
             path, slow = path[5:], True
         if path.startswith("/trunc/"):
             path, trunc = path[6:], True
+        with lock:
+            self.nth = seen.get(self.path, 0)
+            seen[self.path] = self.nth + 1
         full = os.path.normpath(os.path.join(ROOT, path.lstrip("/")))
         if not full.startswith(ROOT) or not os.path.isfile(full):
             return None, slow, 0
@@ -49,6 +61,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full, slow, size = self.locate()
         if slow:
             time.sleep(0.2)
+        if self.fault == "flaky" and self.nth < 2:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.record("503", 0)
+            return
         if full is None:
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -75,11 +93,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Content-Length", str(length))
-        self.send_header("Last-Modified", email.utils.formatdate(os.path.getmtime(full), usegmt=True))
+        mtime = os.path.getmtime(full)
+        if self.fault == "old" and full.endswith((".tbi", ".csi", ".fai", ".gzi")):
+            mtime -= 86400
+        self.send_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.end_headers()
         sent = 0
+        cut = self.fault == "dead" or (self.fault == "drop" and start == 0)
+        if body and cut and length > 1:
+            length = length // 2  # then the connection closes, short of its Content-Length
+            self.close_connection = True
         if body:
             with open(full, "rb") as f:
                 f.seek(start)

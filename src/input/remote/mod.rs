@@ -9,13 +9,14 @@
 //! (`failed`), so the run exits 1 (retry may help) even where a parser reports the read
 //! error as bad input; credentials are never printed (URLs are shown without their query).
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 static BYTES: AtomicU64 = AtomicU64::new(0);
 static OPENS: AtomicU64 = AtomicU64::new(0);
 static SEEKS: AtomicU64 = AtomicU64::new(0);
+static RETRIES: AtomicU64 = AtomicU64::new(0);
 static FAILED: AtomicBool = AtomicBool::new(false);
 
 /// Whether `path` names a remote input (a URL scheme htslib reads).
@@ -59,6 +60,25 @@ pub fn command_line() -> String {
     redact(&std::env::args().collect::<Vec<_>>().join(" "))
 }
 
+/// `url` with `.ext` added to its path, before any `?query` (where htslib looks for an index).
+pub fn beside(url: &str, ext: &str) -> String {
+    match url.split_once('?') {
+        Some((path, query)) => format!("{path}.{ext}?{query}"),
+        None => format!("{url}.{ext}"),
+    }
+}
+
+/// A path split at `##idx##` (htslib's way to name an index that is not beside its data:
+/// `https://host/calls.vcf.gz##idx##/data/calls.vcf.gz.csi`): the data, and the index when
+/// one is named.
+pub fn split_index(path: &Path) -> (std::path::PathBuf, Option<std::path::PathBuf>) {
+    let s = path.to_string_lossy();
+    match s.split_once("##idx##") {
+        Some((data, index)) => (data.into(), Some(index.into())),
+        None => (path.to_path_buf(), None),
+    }
+}
+
 /// Whether a remote read or open failed in this run (the CLI exits 1 then).
 pub fn failed() -> bool {
     FAILED.load(Ordering::Relaxed)
@@ -67,128 +87,58 @@ pub fn failed() -> bool {
 #[cfg_attr(not(feature = "remote"), allow(dead_code))]
 fn network_error(url: &str, what: &str, e: io::Error) -> io::Error {
     FAILED.store(true, Ordering::Relaxed);
-    let cause = match e.raw_os_error() {
-        Some(libc::ENOENT) => "not found (HTTP 404)".to_string(),
-        Some(libc::EACCES) | Some(libc::EPERM) => "access denied (HTTP 401/403: check the credentials)".to_string(),
-        Some(libc::ETIMEDOUT) => "timed out".to_string(),
-        Some(libc::ECONNREFUSED) => "connection refused".to_string(),
-        _ => e.to_string(),
+    let retried = match retry::transient(&e) && retry::retries() > 0 {
+        true => format!(" (tried {} times)", retry::retries() + 1),
+        false => String::new(),
     };
-    io::Error::new(e.kind(), format!("{what} {}: {cause}", shown(url)))
+    io::Error::new(e.kind(), format!("{what} {}: {}{retried}", shown(url), cause(&e)))
 }
 
-/// What the run fetched, for `-v`: `(bytes, files opened, seeks)`.
-pub fn totals() -> (u64, u64, u64) {
-    (BYTES.load(Ordering::Relaxed), OPENS.load(Ordering::Relaxed), SEEKS.load(Ordering::Relaxed))
+/// What an error of the hFILE layer means, in words (htslib maps HTTP statuses and curl's
+/// codes to errno values).
+fn cause(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::ENOENT) => "not found (HTTP 404)".into(),
+        Some(libc::EACCES) | Some(libc::EPERM) => "access denied (HTTP 401/403: check the credentials)".into(),
+        Some(libc::EBUSY) => "server unavailable (HTTP 503)".into(),
+        Some(libc::EIO) => "server or transfer error (HTTP 5xx)".into(),
+        Some(libc::ETIMEDOUT) => "timed out".into(),
+        Some(libc::ECONNREFUSED) => "connection refused".into(),
+        Some(libc::EPIPE) => "the connection closed before the answer ended".into(),
+        Some(libc::ECONNRESET) => "connection reset".into(),
+        Some(libc::EDESTADDRREQ) => "host not found".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// What the run fetched, for `-v`: `(bytes, files opened, seeks, retries)`.
+pub fn totals() -> (u64, u64, u64, u64) {
+    (BYTES.load(Ordering::Relaxed), OPENS.load(Ordering::Relaxed), SEEKS.load(Ordering::Relaxed), RETRIES.load(Ordering::Relaxed))
 }
 
 /// Logs what was fetched (debug, `-v`), when anything was.
 pub fn report() {
-    let (bytes, opens, seeks) = totals();
+    let (bytes, opens, seeks, retries) = totals();
     if opens > 0 {
-        log::debug!("remote inputs: {bytes} bytes read from {opens} opened files, {seeks} seeks (each a ranged request)");
+        log::debug!(
+            "remote inputs: {bytes} bytes read from {opens} opened files, {seeks} seeks (a seek past what is buffered is a new ranged request), {retries} retries"
+        );
     }
 }
 
 #[cfg(feature = "remote")]
-mod hfile {
-    use super::*;
-    use std::ffi::CString;
-
-    unsafe extern "C" {
-        // exported by htslib; `hread` itself is an inline function of hfile.h
-        fn hread2(fp: *mut hts_sys::hFILE, buffer: *mut libc::c_void, nbytes: usize, copied: usize) -> isize;
-    }
-
-    /// An open remote file. One owner at a time (hFILE is not thread-safe).
-    pub struct RemoteFile {
-        fp: *mut hts_sys::hFILE,
-        url: String,
-        pos: u64,
-        len: Option<u64>,
-    }
-
-    // SAFETY: the hFILE is used by one thread at a time through `&mut self`
-    unsafe impl Send for RemoteFile {}
-
-    impl RemoteFile {
-        pub fn open(url: &str) -> io::Result<RemoteFile> {
-            let c = CString::new(url).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "URL with a NUL byte"))?;
-            // htslib prints its own warnings on stderr; errors come back here
-            unsafe { hts_sys::hts_set_log_level(hts_sys::htsLogLevel_HTS_LOG_OFF) };
-            let fp = unsafe { hts_sys::hopen(c.as_ptr(), c"r".as_ptr()) };
-            if fp.is_null() {
-                return Err(network_error(url, "cannot open", io::Error::last_os_error()));
-            }
-            OPENS.fetch_add(1, Ordering::Relaxed);
-            Ok(RemoteFile { fp, url: url.to_string(), pos: 0, len: None })
-        }
-
-        /// The size of the file (one ranged request the first time).
-        pub fn len(&mut self) -> io::Result<u64> {
-            if let Some(len) = self.len {
-                return Ok(len);
-            }
-            let here = self.pos;
-            let end = self.seek(SeekFrom::End(0))?;
-            self.seek(SeekFrom::Start(here))?;
-            self.len = Some(end);
-            Ok(end)
-        }
-    }
-
-    impl Read for RemoteFile {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            if buf.is_empty() {
-                return Ok(0);
-            }
-            // hread of hfile.h: the buffered bytes first, then the backend
-            let n = unsafe {
-                let f = &mut *self.fp;
-                let avail = f.end.offset_from(f.begin) as usize;
-                let n = avail.min(buf.len());
-                std::ptr::copy_nonoverlapping(f.begin as *const u8, buf.as_mut_ptr(), n);
-                f.begin = f.begin.add(n);
-                if n == buf.len() { n as isize } else { hread2(self.fp, buf.as_mut_ptr().cast(), buf.len(), n) }
-            };
-            if n < 0 {
-                return Err(network_error(&self.url, "cannot read", io::Error::last_os_error()));
-            }
-            self.pos += n as u64;
-            BYTES.fetch_add(n as u64, Ordering::Relaxed);
-            Ok(n as usize)
-        }
-    }
-
-    impl Seek for RemoteFile {
-        fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-            let (offset, whence) = match to {
-                SeekFrom::Start(o) => (o as i64, libc::SEEK_SET),
-                SeekFrom::Current(o) => (self.pos as i64 + o, libc::SEEK_SET),
-                SeekFrom::End(o) => (o, libc::SEEK_END),
-            };
-            if whence == libc::SEEK_SET && offset as u64 == self.pos {
-                return Ok(self.pos);
-            }
-            SEEKS.fetch_add(1, Ordering::Relaxed);
-            let at = unsafe { hts_sys::hseek(self.fp, offset as hts_sys::off_t, whence) };
-            if at < 0 {
-                return Err(network_error(&self.url, "cannot seek in", io::Error::last_os_error()));
-            }
-            self.pos = at as u64;
-            Ok(self.pos)
-        }
-    }
-
-    impl Drop for RemoteFile {
-        fn drop(&mut self) {
-            unsafe { hts_sys::hclose(self.fp) };
-        }
-    }
-}
-
+mod hfile;
 #[cfg(feature = "remote")]
 pub use hfile::RemoteFile;
+
+mod head;
+pub use head::{is_older, last_modified};
+
+mod shared;
+pub use shared::Shared;
+
+mod retry;
+
 
 /// Without the `remote` feature: every URL is refused, saying how to build with it.
 #[cfg(not(feature = "remote"))]
@@ -203,21 +153,29 @@ impl RemoteFile {
         ))
     }
 
+    pub fn open_if_exists(url: &str) -> io::Result<Option<RemoteFile>> {
+        Self::open(url).map(Some)
+    }
+
     pub fn len(&mut self) -> io::Result<u64> {
+        match self.0 {}
+    }
+
+    pub fn position(&self) -> u64 {
         match self.0 {}
     }
 }
 
 #[cfg(not(feature = "remote"))]
-impl Read for RemoteFile {
+impl io::Read for RemoteFile {
     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
         match self.0 {}
     }
 }
 
 #[cfg(not(feature = "remote"))]
-impl Seek for RemoteFile {
-    fn seek(&mut self, _: SeekFrom) -> io::Result<u64> {
+impl io::Seek for RemoteFile {
+    fn seek(&mut self, _: io::SeekFrom) -> io::Result<u64> {
         match self.0 {}
     }
 }
@@ -237,5 +195,10 @@ mod tests {
             "VCF/BCF https://h/a.vcf.gz is truncated; --gtf=s3://b/g.gtf ok"
         );
         assert_eq!(redact("no url here: a.vcf"), "no url here: a.vcf");
+        assert_eq!(beside("https://h/a.vcf.gz?sig=1", "tbi"), "https://h/a.vcf.gz.tbi?sig=1");
+        assert_eq!(beside("s3://b/a.bcf", "csi"), "s3://b/a.bcf.csi");
+        let (data, index) = split_index(Path::new("https://h/a.vcf.gz##idx##/x/a.csi"));
+        assert_eq!((data.to_str(), index.as_deref().and_then(Path::to_str)), (Some("https://h/a.vcf.gz"), Some("/x/a.csi")));
+        assert_eq!(split_index(Path::new("a.vcf.gz")).1, None);
     }
 }

@@ -1,0 +1,49 @@
+//! The `Last-Modified` time of a URL, from a HEAD request (libcurl, the same library htslib
+//! reads through), so a remote index older than its data is caught as a local one is by its
+//! mtime. For `http(s)://` and `ftp://` only: an `s3://` or `gs://` object needs a signed
+//! request that htslib makes but does not expose; there the structural checks of the index
+//! against its data (`variants::index_check`) stand alone.
+
+/// Seconds since the epoch at which the server says `url` last changed; `None` when it does
+/// not say, or cannot be asked.
+#[cfg(feature = "remote")]
+pub fn last_modified(url: &str) -> Option<i64> {
+    use std::ffi::CString;
+    use std::os::raw::c_long;
+    if !["http://", "https://", "ftp://"].iter().any(|p| url.starts_with(p)) {
+        return None;
+    }
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| unsafe {
+        curl_sys::curl_global_init(curl_sys::CURL_GLOBAL_DEFAULT);
+    });
+    let c = CString::new(url).ok()?;
+    unsafe {
+        let easy = curl_sys::curl_easy_init();
+        if easy.is_null() {
+            return None;
+        }
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_URL, c.as_ptr());
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_NOBODY, 1 as c_long);
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_FILETIME, 1 as c_long);
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_FOLLOWLOCATION, 1 as c_long);
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_FAILONERROR, 1 as c_long);
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_TIMEOUT, 60 as c_long);
+        let ok = curl_sys::curl_easy_perform(easy) == curl_sys::CURLE_OK;
+        let mut time: c_long = -1;
+        curl_sys::curl_easy_getinfo(easy, curl_sys::CURLINFO_FILETIME, &mut time as *mut c_long);
+        curl_sys::curl_easy_cleanup(easy);
+        super::OPENS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (ok && time >= 0).then_some(i64::from(time))
+    }
+}
+
+#[cfg(not(feature = "remote"))]
+pub fn last_modified(_url: &str) -> Option<i64> {
+    None
+}
+
+/// Whether the server says `index` is older than `data` (both known, and in that order).
+pub fn is_older(index: &str, data: &str) -> bool {
+    matches!((last_modified(index), last_modified(data)), (Some(i), Some(d)) if i < d)
+}
