@@ -42,7 +42,7 @@ url=http://127.0.0.1:$port
 
 source bench/measure.sh
 # requests and bytes the server sent for paths starting with $1, since the log was emptied
-served_stats() { awk -v p="/$1" '$2 ~ "^"p { n++; b += $4 } END { printf "%d\t%d\n", n, b }' "$log"; }
+served_stats() { awk -v p="/$1" '$2 ~ "^"p { n++; b += $4 } END { printf "%d\t%.0f\n", n, b }' "$log"; }
 # bytes htslib handed to xpresso, from -v
 read_bytes() { sed -n 's/.*remote inputs: \([0-9]*\) bytes.*/\1/p' "$1"; }
 body() { grep -v 'command=' "$1"; }
@@ -50,7 +50,7 @@ body() { grep -v 'command=' "$1"; }
 printf 'job\tlocal_s\tremote_s\tratio\tfile_bytes\tread_bytes\tread/file\tsent_bytes\tsent/file\trequests\n'
 row() { # job local remote file_bytes read sent requests
   awk -v j="$1" -v l="$2" -v r="$3" -v f="$4" -v rd="$5" -v s="$6" -v n="$7" \
-    'BEGIN { printf "%s\t%s\t%s\t%.2f\t%d\t%d\t%.3f\t%d\t%.3f\t%d\n", j, l, r, r / l, f, rd, rd / f, s, s / f, n }'
+    'BEGIN { printf "%s\t%s\t%s\t%.2f\t%.0f\t%.0f\t%.3f\t%.0f\t%.3f\t%d\n", j, l, r, r / l, f, rd, rd / f, s, s / f, n }'
 }
 
 # 1. annotate genome-wide
@@ -62,7 +62,7 @@ read -r n sent < <(served_stats hg38_tss.fa.gz)
 row annotate_genome "$lwall" "$rwall" "$(stat -Lc %s "$work/hg38_tss.fa.gz")" "$(read_bytes "$work/remote/annotate.err")" "$sent" "$n"
 
 # 2. score-variants of one region through the served index
-chrom=$(cut -f1 "$vdir/genome.fa.fai" | head -1)
+chrom=$(cut -f1 "$vdir/genome.fa.gz.fai" | head -1)
 region=$chrom:2000001-3000000
 region_bytes=$(tabix "$vdir/variants_100000.vcf.gz" "$region" | bgzip -c | wc -c)
 sv=(score-variants -t "$threads" -g "$vdir/genome.fa.gz" --gtf "$vdir/genes.gtf" --region "$region" -m "$model" -o /dev/null)
