@@ -147,10 +147,7 @@ impl Summary {
 impl ScoreVariants<'_> {
     pub fn run(mut self, genome: &mut Genome, index: &TssIndex, mut reader: VariantReader, outputs: &VariantOutputs) -> Result<Summary> {
         let mut summary = Summary::default();
-        // every record in file order (no selection): a plain stream is fastest, and a remote
-        // index is not even fetched
-        let selects = matches!(self.regions, Some((_, true))) || self.only_windows || self.shard.is_some() || self.region.is_some();
-        if let Some(vcf_index) = if self.use_index && selects { reader.find_index()? } else { None } {
+        if let Some(vcf_index) = if self.use_index { reader.find_index()? } else { None } {
             let visits = if let Some((regions, true)) = &self.regions {
                 Some(reader.plan(vcf_index.as_ref(), |name| genome.resolve(name).map(|c| regions.of(c)).unwrap_or_default()))
             } else if self.only_windows {
