@@ -170,13 +170,7 @@ impl Genome {
             _ => remote::beside(&url, "gzi"),
         };
         let warn_older = |index_url: &str| {
-            let older = match remote::is_url(Path::new(index_url)) {
-                true => remote::is_older(index_url, &url),
-                false => remote::last_modified(&url).is_some_and(|d| {
-                    std::fs::metadata(index_url).and_then(|m| m.modified()).ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).is_some_and(|t| (t.as_secs() as i64) < d)
-                }),
-            };
-            if older {
+            if remote::is_older(Path::new(index_url), Path::new(&url)) {
                 log::warn!("index {} is older than {} (Last-Modified): if the FASTA changed since, rebuild and serve its index again", remote::shown(index_url), remote::shown(&url));
             }
         };

@@ -226,7 +226,7 @@ impl VariantReader {
                 continue;
             };
             // an index older than its file may miss records appended or moved since: stream instead
-            if self.index_older(&index_path) {
+            if remote::is_older(&index_path, &self.path) {
                 log::warn!(
                     "index {shown} is older than {}: not used (it may miss records); reading the whole file instead \
                      (rebuild it with `bcftools index -f`)",
@@ -239,21 +239,6 @@ impl VariantReader {
             return Ok(Some(index));
         }
         Ok(None)
-    }
-
-    /// Whether `index` is older than the data: by mtime for files, by the servers'
-    /// Last-Modified for URLs (where the server says).
-    fn index_older(&self, index: &Path) -> bool {
-        let seconds = |p: &Path| -> Option<i64> {
-            match remote::is_url(p) {
-                true => remote::last_modified(&p.to_string_lossy()),
-                false => Some(std::fs::metadata(p).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64),
-            }
-        };
-        if !remote::is_url(index) && !remote::is_url(&self.path) {
-            return crate::genome::index::is_older(index, &self.path);
-        }
-        matches!((seconds(index), seconds(&self.path)), (Some(i), Some(d)) if i < d)
     }
 
     /// The regions to read through `index`, in index order: per reference sequence name,

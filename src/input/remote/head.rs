@@ -43,7 +43,19 @@ pub fn last_modified(_url: &str) -> Option<i64> {
     None
 }
 
-/// Whether the server says `index` is older than `data` (both known, and in that order).
-pub fn is_older(index: &str, data: &str) -> bool {
-    matches!((last_modified(index), last_modified(data)), (Some(i), Some(d)) if i < d)
+/// When `path` last changed, in seconds since the epoch: a file's mtime, a URL's
+/// Last-Modified (where the server says).
+fn modified(path: &std::path::Path) -> Option<i64> {
+    if super::is_url(path) {
+        return last_modified(&path.to_string_lossy());
+    }
+    Some(std::fs::metadata(path).ok()?.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64)
+}
+
+/// Whether `index` is older than `data`, each a file or a URL (both dates known).
+pub fn is_older(index: &std::path::Path, data: &std::path::Path) -> bool {
+    if !super::is_url(index) && !super::is_url(data) {
+        return crate::genome::index::is_older(index, data);
+    }
+    matches!((modified(index), modified(data)), (Some(i), Some(d)) if i < d)
 }
