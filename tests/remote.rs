@@ -44,6 +44,26 @@ impl Server {
     fn requests(&self) -> Vec<String> {
         std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(String::from).collect()
     }
+
+    /// Forgets the requests so far.
+    fn clear(&self) {
+        std::fs::write(&self.log, "").unwrap();
+    }
+
+    /// Body bytes the server sent, all requests.
+    fn sent(&self) -> u64 {
+        self.requests().iter().map(|r| r.rsplit(' ').next().unwrap().parse::<u64>().unwrap()).sum()
+    }
+
+    /// The byte ranges asked of `path` (`/name`), in order.
+    fn ranges(&self, path: &str) -> Vec<(u64, u64)> {
+        let prefix = format!("GET {path} bytes=");
+        let range = |r: &str| -> Option<(u64, u64)> {
+            let (a, b) = r.strip_prefix(&prefix)?.split(' ').next()?.split_once('-')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        };
+        self.requests().iter().filter_map(|r| range(r)).collect()
+    }
 }
 
 impl Drop for Server {
@@ -136,6 +156,11 @@ fn a_served_vcf_and_gtf_give_the_local_outputs() {
     let sizes = std::fs::metadata(&d.vcf).unwrap().len() + std::fs::metadata(&d.gtf).unwrap().len();
     assert!(fetched >= sizes && fetched < sizes + sizes / 10, "{fetched} bytes fetched for {sizes} bytes of files");
     assert!(server.requests().iter().any(|r| r.starts_with("GET /hapmap.vcf.gz bytes=")), "the end-of-file check is one ranged request: {:?}", server.requests());
+    // a server that ignores ranges (200, the whole file): the same outputs
+    run(&server.url("norange/hapmap.vcf.gz"), &server.url("norange/genes.gtf.gz"), "norange");
+    for ext in ["vcf.gz", "tsv"] {
+        assert_eq!(text(&d.dir.path().join(format!("local.{ext}"))), text(&d.dir.path().join(format!("norange.{ext}"))), "{ext}");
+    }
 
     // annotate with a served GTF, and through a slow server
     let (status, local, _) = xpresso(&["annotate", "-q", "-g", &s(&d.genome), "--gtf", &s(&d.gtf)]);
@@ -194,6 +219,7 @@ fn a_served_genome_gives_the_local_predictions() {
     let server = Server::start(&d.dir.path().join("served"));
     let (status, local, stderr) = xpresso(&["annotate", "-q", "-g", &s(&d.genome), "--gtf", &s(&d.gtf)]);
     assert!(status.success(), "{stderr}");
+    server.clear();
     let (status, remote, stderr) = xpresso(&["annotate", "-v", "-g", &server.url("chr22.fa.gz"), "--gtf", &s(&d.gtf)]);
     assert!(status.success(), "{stderr}");
     let body = |t: &str| t.lines().filter(|l| !l.contains("command=")).map(String::from).collect::<Vec<_>>();
@@ -204,7 +230,12 @@ fn a_served_genome_gives_the_local_predictions() {
     eprintln!("annotate over HTTP: {fetched} bytes fetched of a {size}-byte genome, {} requests", server.requests().len());
     // each needed block once (the windows of all chr22 genes need about all of the file;
     // the .fai/.gzi and the remote splice-site check add a few percent)
-    assert!(fetched < size + size / 10, "{fetched} bytes fetched for a {size}-byte genome");
+    assert!(fetched < size + size / 10, "{fetched} bytes fetched for a {size}-byte genome: {:?}", server.requests());
+    // every request names its end: the server sent what was fetched, and no byte twice
+    assert_eq!(server.sent(), fetched, "{:?}", server.requests());
+    let mut ranges = server.ranges("/chr22.fa.gz");
+    ranges.sort();
+    assert!(ranges.len() > 3 && ranges.windows(2).all(|w| w[0].1 < w[1].0), "a byte fetched twice: {ranges:?}");
 }
 
 /// A served VCF with its served `.tbi`: a region, and the TSS windows only, are read through
@@ -226,8 +257,11 @@ fn a_served_vcf_is_read_by_region_through_its_remote_index() {
     };
     let region = ["--region", "22:20,000,001-20,600,000"];
     let (local, _) = run(&s(&d.vcf), &region, "local");
+    server.clear();
     let (remote, stderr) = run(&server.url("hapmap.vcf.gz"), &region, "remote");
     assert!(local.len() > 60 && local == remote, "{} local lines, {} remote", local.len(), remote.len());
+    // bounded ranges: the server sent what was fetched, each chunk in one request
+    assert_eq!(server.sent(), fetched(&stderr), "{:?}", server.requests());
     let vcf_size = std::fs::metadata(&d.vcf).unwrap().len();
     let got = fetched(&stderr);
     eprintln!("region over HTTP: {got} bytes fetched of a {vcf_size}-byte VCF (+ its 4,503-byte index)");

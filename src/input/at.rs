@@ -26,6 +26,23 @@ impl At {
         }
     }
 
+    /// `read_exact_at`, asking a remote file for no more than `buf` where those bytes are
+    /// not at hand (a block header looked at ahead of the reader).
+    pub fn peek_at(&mut self, buf: &mut [u8], pos: u64) -> io::Result<()> {
+        match self {
+            At::Local(f) => f.read_exact_at(buf, pos),
+            At::Remote(r) => r.peek_at(buf, pos),
+        }
+    }
+
+    /// Says that reads from byte `from` will go on to byte `to` (a remote file asks for all
+    /// of it in one request, and no more).
+    pub fn plan(&mut self, from: u64, to: u64) {
+        if let At::Remote(r) = self {
+            r.plan(from, to);
+        }
+    }
+
     /// The file's size in bytes.
     pub fn len(&mut self) -> io::Result<u64> {
         match self {

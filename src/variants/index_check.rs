@@ -49,6 +49,22 @@ fn block_at(file: &mut At, offset: u64, file_len: u64) -> std::io::Result<Option
     Ok(Some((bsize, u64::from(u32::from_le_bytes(isize)))))
 }
 
+/// How many compressed bytes of the block at `end` a chunk ending there reads: none when it
+/// ends at the block's start, else the block (from its header; 64 KiB, the most a block
+/// holds, where no header is there).
+pub fn block_size(file: &mut At, end: VirtualPosition, file_len: u64) -> std::io::Result<u64> {
+    if end.uncompressed() == 0 || end.compressed() >= file_len {
+        return Ok(0);
+    }
+    let mut head = [0u8; 18];
+    match file.peek_at(&mut head, end.compressed()) {
+        Ok(()) if crate::input::is_bgzf(&head) => Ok(u64::from(u16::from_le_bytes([head[16], head[17]])) + 1),
+        Ok(()) => Ok(1 << 16),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(file_len - end.compressed()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether `pos` starts inside a BGZF block of `file` (the block header is there and the
 /// offset within it is inside its data).
 pub fn is_block_start(file: &mut At, pos: VirtualPosition, file_len: u64) -> std::io::Result<bool> {

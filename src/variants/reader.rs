@@ -619,7 +619,8 @@ impl Indexed {
                 self.chunks = self.index.query(visit.ref_id, interval).with_context(|| format!("{}: index query failed", path.display()))?.into();
                 self.visit = Some(visit);
                 if let Some(chunk) = self.chunks.front() {
-                    self.seek(chunk.start(), path)?;
+                    let (start, end) = (chunk.start(), chunk.end());
+                    self.seek(start, end, path)?;
                 }
                 continue;
             }
@@ -627,8 +628,8 @@ impl Indexed {
             if self.position() >= chunk_end {
                 self.chunks.pop_front();
                 if let Some(chunk) = self.chunks.front() {
-                    let start = chunk.start();
-                    self.seek(start, path)?;
+                    let (start, end) = (chunk.start(), chunk.end());
+                    self.seek(start, end, path)?;
                 }
                 continue;
             }
@@ -670,9 +671,14 @@ impl Indexed {
     }
 
     /// Seeks to a chunk start, which must be a BGZF block inside the file and, for VCF text,
-    /// the start of a line.
-    fn seek(&mut self, pos: VirtualPosition, path: &Path) -> Result<()> {
+    /// the start of a line. A remote file is told the chunk's bytes (to the end of the block
+    /// where it ends), to fetch them in one request.
+    fn seek(&mut self, pos: VirtualPosition, end: VirtualPosition, path: &Path) -> Result<()> {
         let is_bcf = matches!(self.source, Source::Bcf(..));
+        if matches!(self.raw, At::Remote(_)) {
+            let last = index_check::block_size(&mut self.raw, end, self.raw_len).map_err(|e| anyhow::anyhow!("{}: cannot read at byte {}: {e}", path.display(), end.compressed()))?;
+            self.raw.plan(pos.compressed(), end.compressed() + last);
+        }
         let inside = index_check::is_block_start(&mut self.raw, pos, self.raw_len).map_err(|e| anyhow::anyhow!("{}: cannot read at byte {}: {e}", path.display(), pos.compressed()))?;
         if !inside {
             let what = format!("a chunk starts at byte {} (+{}), which is not inside a BGZF block of the file", pos.compressed(), pos.uncompressed());

@@ -8,7 +8,8 @@
 #   path answer 503; /drop/...  every answer from byte 0 stops halfway (the connection closed
 #   before its Content-Length), an answer from a later byte is whole; /dead/...  every answer with a body stops
 #   halfway (a server gone mid-run); /old/... an index (.tbi/.csi/.fai/.gzi) says it was
-#   last modified a day before its data; a missing file is 404.
+#   last modified a day before its data; /norange/... ignores Range (200, the whole file, as
+#   some servers do); a missing file is 404.
 import email.utils
 import http.server
 import os
@@ -35,7 +36,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def locate(self):
         path, slow, trunc = self.path.split("?", 1)[0], False, False
         self.fault = None
-        for fault in ("flaky", "drop", "dead", "old"):
+        for fault in ("flaky", "drop", "dead", "old", "norange"):
             if path.startswith(f"/{fault}/"):
                 path, self.fault = path[len(fault) + 1:], fault
         if path.startswith("/slow/"):
@@ -75,7 +76,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         rng = self.headers.get("Range")
         start, end, status = 0, size - 1, 200
-        if rng and rng.startswith("bytes=") and "," not in rng:
+        if rng and rng.startswith("bytes=") and "," not in rng and self.fault != "norange":
             a, _, b = rng[6:].partition("-")
             if a == "":
                 start, end = max(size - int(b), 0), size - 1

@@ -33,7 +33,7 @@ pub fn last_modified(url: &str) -> Option<i64> {
         let mut time: c_long = -1;
         curl_sys::curl_easy_getinfo(easy, curl_sys::CURLINFO_FILETIME, &mut time as *mut c_long);
         curl_sys::curl_easy_cleanup(easy);
-        super::OPENS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        super::REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         (ok && time >= 0).then_some(i64::from(time))
     }
 }

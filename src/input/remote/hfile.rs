@@ -1,9 +1,10 @@
-//! A remote file through htslib's hFILE (libcurl backend): `Read + Seek`, so noodles' readers
+//! A remote file through htslib's hFILE (`s3://`, `gs://`, `ftp://`: htslib signs the
+//! requests of the clouds; `http(s)://` is read by `http`): `Read + Seek`, so noodles' readers
 //! parse it as a local file. An open, read or seek that fails for a passing reason is tried
 //! again (`retry`): the file is opened anew and read on from where it was, so a dropped
 //! connection costs one ranged request, not the run.
 
-use super::{network_error, retry, BYTES, OPENS, SEEKS};
+use super::{network_error, retry, BYTES, OPENS, REQUESTS};
 use std::ffi::CString;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::atomic::Ordering;
@@ -14,7 +15,7 @@ unsafe extern "C" {
 }
 
 /// An open remote file. One owner at a time (hFILE is not thread-safe; see `Shared`).
-pub struct RemoteFile {
+pub struct HtsFile {
     fp: *mut hts_sys::hFILE,
     url: String,
     pos: u64,
@@ -22,7 +23,7 @@ pub struct RemoteFile {
 }
 
 // SAFETY: the hFILE is used by one thread at a time through `&mut self`
-unsafe impl Send for RemoteFile {}
+unsafe impl Send for HtsFile {}
 
 /// One `hopen`, errno kept.
 fn hopen(url: &str) -> io::Result<*mut hts_sys::hFILE> {
@@ -34,6 +35,7 @@ fn hopen(url: &str) -> io::Result<*mut hts_sys::hFILE> {
         return Err(io::Error::last_os_error());
     }
     OPENS.fetch_add(1, Ordering::Relaxed);
+    REQUESTS.fetch_add(1, Ordering::Relaxed);
     Ok(fp)
 }
 
@@ -51,17 +53,17 @@ fn hopen_retrying(url: &str) -> io::Result<*mut hts_sys::hFILE> {
     }
 }
 
-impl RemoteFile {
-    pub fn open(url: &str) -> io::Result<RemoteFile> {
+impl HtsFile {
+    pub fn open(url: &str) -> io::Result<HtsFile> {
         let fp = hopen_retrying(url).map_err(|e| network_error(url, "cannot open", e))?;
-        Ok(RemoteFile { fp, url: url.to_string(), pos: 0, len: None })
+        Ok(HtsFile { fp, url: url.to_string(), pos: 0, len: None })
     }
 
     /// `open`, or `None` where the server says there is no such file (404): for indexes
     /// looked for beside their data, whose absence is no failure.
-    pub fn open_if_exists(url: &str) -> io::Result<Option<RemoteFile>> {
+    pub fn open_if_exists(url: &str) -> io::Result<Option<HtsFile>> {
         match hopen_retrying(url) {
-            Ok(fp) => Ok(Some(RemoteFile { fp, url: url.to_string(), pos: 0, len: None })),
+            Ok(fp) => Ok(Some(HtsFile { fp, url: url.to_string(), pos: 0, len: None })),
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(None),
             Err(e) => Err(network_error(url, "cannot open", e)),
         }
@@ -131,7 +133,7 @@ impl RemoteFile {
     }
 }
 
-impl Read for RemoteFile {
+impl Read for HtsFile {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -143,7 +145,7 @@ impl Read for RemoteFile {
     }
 }
 
-impl Seek for RemoteFile {
+impl Seek for HtsFile {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let (offset, whence) = match to {
             SeekFrom::Start(o) => (o as i64, libc::SEEK_SET),
@@ -153,7 +155,7 @@ impl Seek for RemoteFile {
         if whence == libc::SEEK_SET && offset as u64 == self.pos {
             return Ok(self.pos);
         }
-        SEEKS.fetch_add(1, Ordering::Relaxed);
+        REQUESTS.fetch_add(1, Ordering::Relaxed);
         let here = self.pos;
         let at = self.retrying("cannot seek in", here, |f| {
             let at = unsafe { hts_sys::hseek(f.fp, offset as hts_sys::off_t, whence) };
@@ -164,7 +166,7 @@ impl Seek for RemoteFile {
     }
 }
 
-impl Drop for RemoteFile {
+impl Drop for HtsFile {
     fn drop(&mut self) {
         unsafe { hts_sys::hclose(self.fp) };
     }

@@ -18,6 +18,16 @@ impl Shared {
         Shared { file: Arc::new(Mutex::new(file)), pos: 0 }
     }
 
+    /// See `RemoteFile::plan`.
+    pub fn plan(&self, from: u64, to: u64) {
+        self.file.lock().unwrap_or_else(|p| p.into_inner()).plan(from, to);
+    }
+
+    /// See `RemoteFile::peek_at` (this handle's position stays).
+    pub fn peek_at(&self, buf: &mut [u8], pos: u64) -> io::Result<()> {
+        self.file.lock().unwrap_or_else(|p| p.into_inner()).peek_at(buf, pos)
+    }
+
     /// The file's size.
     pub fn len(&self) -> io::Result<u64> {
         self.file.lock().unwrap_or_else(|p| p.into_inner()).len()
