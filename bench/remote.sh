@@ -6,9 +6,9 @@
 #     (bench/annotate.sh's: random bases within 11 kb of every TSS, N elsewhere);
 #  2. score-variants of one region of the bench VCF (bench/score_variants.sh's) through its
 #     served .tbi, against the region's compressed bytes (its records, bgzip-compressed).
-# Prints wall seconds local and remote and their ratio, bytes read through htslib (-v) and
+# Prints wall seconds local and remote and their ratio, bytes fetched (-v) and
 # bytes the server sent, each over the file's size, and requests. Outputs must be equal.
-# Loopback has no latency: the wall ratio is the cost of the hFILE path, not of a WAN.
+# Loopback has no latency: the wall ratio is the cost of the remote path, not of a WAN.
 # Usage: bench/remote.sh [THREADS]   (needs python3, bgzip, tabix; XPRESSO_SHARED overrides ../shared)
 set -euo pipefail
 cd "$(dirname "$0")/.."

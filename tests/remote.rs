@@ -154,6 +154,7 @@ fn a_served_vcf_and_gtf_give_the_local_outputs() {
     // buffer may be read again when a reader is opened twice)
     let fetched: u64 = stderr.lines().find_map(|l| l.split("remote inputs: ").nth(1)).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{stderr}"));
     let sizes = std::fs::metadata(&d.vcf).unwrap().len() + std::fs::metadata(&d.gtf).unwrap().len();
+    eprintln!("streamed over HTTP: {fetched} bytes fetched for {sizes} bytes of files, {} requests", server.requests().len());
     assert!(fetched >= sizes && fetched < sizes + sizes / 10, "{fetched} bytes fetched for {sizes} bytes of files");
     assert!(server.requests().iter().any(|r| r.starts_with("GET /hapmap.vcf.gz bytes=")), "the end-of-file check is one ranged request: {:?}", server.requests());
     // a server that ignores ranges (200, the whole file): the same outputs
