@@ -307,6 +307,9 @@ impl HttpFile {
     /// kept (a block header looked at ahead of the reader).
     pub fn peek_at(&mut self, buf: &mut [u8], pos: u64) -> io::Result<()> {
         let end = pos + buf.len() as u64;
+        if buf.is_empty() {
+            return Ok(());
+        }
         if let Some((s, b)) = self.ranges.iter().find(|(s, b)| pos >= *s && end <= s + b.len() as u64) {
             buf.copy_from_slice(&b[(pos - s) as usize..(end - s) as usize]);
             return Ok(());
@@ -331,8 +334,14 @@ impl HttpFile {
             return Ok((b, (pos - s) as usize));
         }
         let (start, ahead) = match (self.plan.take(), self.ranges.back()) {
-            // planned: all of it
-            (Some((from, to)), _) if pos >= from && pos < to => (pos, (to - pos) as usize),
+            // planned: all of it, at most `MOST` at a time (a chunk may span gigabytes)
+            (Some((from, to)), _) if pos >= from && pos < to => {
+                let want = (to - pos).min(MOST as u64);
+                if pos + want < to {
+                    self.plan = Some((pos + want, to));
+                }
+                (pos, want as usize)
+            }
             // on forward from the last range (or a short jump past it): a longer request
             (_, Some((s, b))) if pos >= s + b.len() as u64 && pos - (s + b.len() as u64) <= GAP => (s + b.len() as u64, (self.ahead * 2).min(MOST)),
             _ => (pos, FIRST),
