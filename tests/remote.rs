@@ -191,6 +191,11 @@ fn network_and_data_faults_are_clean_errors() {
     let (code, stderr) = try_vcf("http://127.0.0.1:9/hapmap.vcf.gz");
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("127.0.0.1:9/hapmap.vcf.gz"), "{stderr}");
+    // a file replaced on the server while it is read (another ETag in a later answer):
+    // stopped, not mixed, exit 1 (a run once it is settled may work)
+    let (code, stderr) = try_vcf(&server.url("changing/hapmap.vcf.gz"));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("changing/hapmap.vcf.gz") && stderr.contains("changed on the server") && stderr.lines().count() == 1, "{stderr}");
     // a truncated object is bad data (exit 3)
     let (code, stderr) = try_vcf(&server.url("trunc/hapmap.vcf.gz"));
     assert_eq!(code, Some(3), "{stderr}");

@@ -9,7 +9,8 @@
 #   before its Content-Length), an answer from a later byte is whole; /dead/...  every answer with a body stops
 #   halfway (a server gone mid-run); /old/... an index (.tbi/.csi/.fai/.gzi) says it was
 #   last modified a day before its data; /norange/... ignores Range (200, the whole file, as
-#   some servers do); a missing file is 404.
+#   some servers do); /changing/... gives every answer another ETag (a file replaced while it
+#   is read); a missing file is 404. Answers carry an ETag (size and mtime).
 import email.utils
 import http.server
 import os
@@ -36,7 +37,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def locate(self):
         path, slow, trunc = self.path.split("?", 1)[0], False, False
         self.fault = None
-        for fault in ("flaky", "drop", "dead", "old", "norange"):
+        for fault in ("flaky", "drop", "dead", "old", "norange", "changing"):
             if path.startswith(f"/{fault}/"):
                 path, self.fault = path[len(fault) + 1:], fault
         if path.startswith("/slow/"):
@@ -98,6 +99,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.fault == "old" and full.endswith((".tbi", ".csi", ".fai", ".gzi")):
             mtime -= 86400
         self.send_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
+        etag = f'"{size:x}-{int(mtime):x}' + (f'-{self.nth}"' if self.fault == "changing" else '"')
+        self.send_header("ETag", etag)
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
         self.end_headers()

@@ -2,7 +2,8 @@
 //! reads through), so a remote index older than its data is caught as a local one is by its
 //! mtime. For `http(s)://` and `ftp://` only: an `s3://` or `gs://` object needs a signed
 //! request that htslib makes but does not expose; there the structural checks of the index
-//! against its data (`variants::index_check`) stand alone.
+//! against its data (`variants::index_check`) stand alone. A URL this run has fetched from
+//! needs no request: its first answer's date is kept (`http::known_modified`).
 
 /// Seconds since the epoch at which the server says `url` last changed; `None` when it does
 /// not say, or cannot be asked.
@@ -12,6 +13,10 @@ pub fn last_modified(url: &str) -> Option<i64> {
     use std::os::raw::c_long;
     if !["http://", "https://", "ftp://"].iter().any(|p| url.starts_with(p)) {
         return None;
+    }
+    // the date the run's first answer for it gave
+    if let Some(modified) = super::http::known_modified(url) {
+        return modified;
     }
     static INIT: std::sync::Once = std::sync::Once::new();
     INIT.call_once(|| unsafe {

@@ -31,10 +31,44 @@ const GAP: u64 = 32 << 10;
 /// genome's windows jumping back past a long gene, a second pass over a small file).
 const KEPT: usize = 16 << 20;
 
-/// What a URL's first answer told: its size and its first bytes.
+/// What a URL's first answer told: its size, its first bytes, its version.
 struct Known {
     len: u64,
     head: Arc<Vec<u8>>,
+    version: Version,
+}
+
+/// What says which version of a file an answer is of: its `ETag` and `Last-Modified`.
+#[derive(Clone, Default, PartialEq, Debug)]
+struct Version {
+    etag: Option<String>,
+    modified: Option<i64>,
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.etag, self.modified) {
+            (Some(etag), _) => write!(f, "ETag {etag}"),
+            (None, Some(t)) => write!(f, "Last-Modified {t} s"),
+            (None, None) => write!(f, "no ETag or date"),
+        }
+    }
+}
+
+impl Version {
+    /// Whether `later` is of another version of the file (an ETag, else a date, differs).
+    fn differs(&self, later: &Version) -> bool {
+        match (&self.etag, &later.etag) {
+            (Some(a), Some(b)) => a != b,
+            _ => matches!((self.modified, later.modified), (Some(a), Some(b)) if a != b),
+        }
+    }
+}
+
+/// The `Last-Modified` time the first answer for `url` gave, when this run fetched it
+/// (`Some(None)`: it gave none), so its date costs no `HEAD` request.
+pub fn known_modified(url: &str) -> Option<Option<i64>> {
+    known().lock().unwrap_or_else(|p| p.into_inner()).get(url).map(|k| k.version.modified)
 }
 
 fn known() -> &'static Mutex<HashMap<String, Known>> {
@@ -57,6 +91,8 @@ pub struct HttpFile {
     plan: Option<(u64, u64)>,
     /// Whether the server was seen to ignore ranges (said once).
     no_ranges: bool,
+    /// The version of the file the first answer was of: every later one must be of it.
+    version: Option<Version>,
 }
 
 // SAFETY: the curl handle is used by one thread at a time through `&mut self`
@@ -78,6 +114,7 @@ struct Answer {
     status: u32,
     /// From `Content-Range: bytes A-B/SIZE` (206, 416) or `Content-Length` (200).
     size: Option<u64>,
+    etag: Option<String>,
     /// The body was cut off on purpose, having what was asked for.
     enough: bool,
 }
@@ -91,6 +128,7 @@ impl Answer {
             // a new answer (after a redirect, or a 100 Continue): start over
             self.status = rest.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
             self.size = None;
+            self.etag = None;
             self.skip = if self.status == 200 { self.start } else { 0 };
         } else if let Some((name, value)) = text.split_once(':') {
             let value = value.trim();
@@ -98,6 +136,8 @@ impl Answer {
                 self.size = value.rsplit_once('/').and_then(|(_, s)| s.parse().ok());
             } else if name.eq_ignore_ascii_case("content-length") && self.status == 200 {
                 self.size = value.parse().ok();
+            } else if name.eq_ignore_ascii_case("etag") {
+                self.etag = Some(value.to_string());
             }
         }
     }
@@ -184,6 +224,8 @@ fn easy_for(url: &CStr) -> io::Result<*mut curl_sys::CURL> {
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_URL, url.as_ptr());
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_USERAGENT, AGENT.as_ptr());
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_FOLLOWLOCATION, 1 as c_long);
+        // Last-Modified, parsed by curl
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_FILETIME, 1 as c_long);
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_NOSIGNAL, 1 as c_long);
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_CONNECTTIMEOUT, 30 as c_long);
         // a transfer stalled for a minute is a timeout (retried)
@@ -213,10 +255,11 @@ impl HttpFile {
         let c_url = CString::new(url).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "URL with a NUL byte"))?;
         let easy = easy_for(&c_url).map_err(|e| network_error(url, "cannot open", e))?;
         OPENS.fetch_add(1, Ordering::Relaxed);
-        let mut file = HttpFile { easy, url: url.to_string(), c_url, pos: 0, len: 0, ranges: VecDeque::new(), ahead: FIRST, plan: None, no_ranges: false };
-        let seen = known().lock().unwrap_or_else(|p| p.into_inner()).get(url).map(|k| (k.len, Arc::clone(&k.head)));
-        if let Some((len, head)) = seen {
+        let mut file = HttpFile { easy, url: url.to_string(), c_url, pos: 0, len: 0, ranges: VecDeque::new(), ahead: FIRST, plan: None, no_ranges: false, version: None };
+        let seen = known().lock().unwrap_or_else(|p| p.into_inner()).get(url).map(|k| (k.len, Arc::clone(&k.head), k.version.clone()));
+        if let Some((len, head, version)) = seen {
             file.len = len;
+            file.version = Some(version);
             file.ranges.push_back((0, head));
             return Ok(Some(file));
         }
@@ -224,7 +267,8 @@ impl HttpFile {
             Ok((head, len)) => {
                 file.len = len;
                 let head = Arc::new(head);
-                known().lock().unwrap_or_else(|p| p.into_inner()).insert(url.to_string(), Known { len, head: Arc::clone(&head) });
+                let version = file.version.clone().unwrap_or_default();
+                known().lock().unwrap_or_else(|p| p.into_inner()).insert(url.to_string(), Known { len, head: Arc::clone(&head), version });
                 file.ranges.push_back((0, head));
                 Ok(Some(file))
             }
@@ -263,6 +307,20 @@ impl HttpFile {
         if answer.status == 200 && !self.no_ranges {
             self.no_ranges = true;
             log::warn!("{}: the server ignores byte ranges (HTTP 200 to a ranged request): every read downloads the file from its start", super::shown(&self.url));
+        }
+        if matches!(answer.status, 200 | 206) {
+            let mut time: c_long = -1;
+            unsafe { curl_sys::curl_easy_getinfo(self.easy, curl_sys::CURLINFO_FILETIME, &mut time as *mut c_long) };
+            let now = Version { etag: answer.etag.take(), modified: (time >= 0).then_some(i64::from(time)) };
+            match &self.version {
+                None => self.version = Some(now),
+                Some(first) if first.differs(&now) => {
+                    // bytes of two versions would make a file that never was: stop (not retried)
+                    let what = format!("the file changed on the server while it was read ({first}, then {now}): run again once it is settled");
+                    return Err((Vec::new(), io::Error::other(what)));
+                }
+                Some(_) => {}
+            }
         }
         match answer.status {
             200 | 206 => Ok((answer.body, answer.size.unwrap_or(start + want as u64))),
