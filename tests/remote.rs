@@ -342,6 +342,10 @@ fn passing_network_faults_are_retried_and_lasting_ones_fail_cleanly() {
     let (code, stderr, got) = run(&server.url("flaky/x/hapmap.vcf.gz"), &s(&d.gtf), &[("XPRESSO_REMOTE_RETRIES", "0")]);
     assert_eq!((code, got), (Some(1), None), "{stderr}");
     assert!(stderr.contains("flaky/x/hapmap.vcf.gz") && !stderr.contains("retrying"), "{stderr}");
+    // a server that hangs: each try times out (XPRESSO_REMOTE_TIMEOUT), then the run fails
+    let (code, stderr, got) = run(&server.url("stall/hapmap.vcf.gz"), &s(&d.gtf), &[("XPRESSO_REMOTE_TIMEOUT", "1"), ("XPRESSO_REMOTE_RETRIES", "1")]);
+    assert_eq!((code, got), (Some(1), None), "{stderr}");
+    assert!(stderr.contains("stall/hapmap.vcf.gz") && stderr.contains("timed out") && stderr.contains("retrying"), "{stderr}");
     // every answer stops halfway (the server going away): retries spent, exit 1, nothing written
     let (code, stderr, got) = run(&s(&d.vcf), &server.url("dead/genes.gtf.gz"), &[]);
     assert_eq!((code, got), (Some(1), None), "{stderr}");

@@ -10,7 +10,8 @@
 #   halfway (a server gone mid-run); /old/... an index (.tbi/.csi/.fai/.gzi) says it was
 #   last modified a day before its data; /norange/... ignores Range (200, the whole file, as
 #   some servers do); /changing/... gives every answer another ETag (a file replaced while it
-#   is read); a missing file is 404. Answers carry an ETag (size and mtime).
+#   is read); /stall/... waits 5 s before answering (a server that hangs); a missing file
+#   is 404. Answers carry an ETag (size and mtime).
 import email.utils
 import http.server
 import os
@@ -37,7 +38,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def locate(self):
         path, slow, trunc = self.path.split("?", 1)[0], False, False
         self.fault = None
-        for fault in ("flaky", "drop", "dead", "old", "norange", "changing"):
+        for fault in ("flaky", "drop", "dead", "old", "norange", "changing", "stall"):
             if path.startswith(f"/{fault}/"):
                 path, self.fault = path[len(fault) + 1:], fault
         if path.startswith("/slow/"):
@@ -63,6 +64,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         full, slow, size = self.locate()
         if slow:
             time.sleep(0.2)
+        if self.fault == "stall":
+            time.sleep(5)
         if self.fault == "flaky" and self.nth < 2:
             self.send_response(503)
             self.send_header("Content-Length", "0")

@@ -227,10 +227,11 @@ fn easy_for(url: &CStr) -> io::Result<*mut curl_sys::CURL> {
         // Last-Modified, parsed by curl
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_FILETIME, 1 as c_long);
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_NOSIGNAL, 1 as c_long);
-        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_CONNECTTIMEOUT, 30 as c_long);
-        // a transfer stalled for a minute is a timeout (retried)
+        // a connection not made, or a transfer stalled, for the timeout is a timeout (retried)
+        let timeout = retry::timeout_s() as c_long;
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_CONNECTTIMEOUT, timeout.min(30));
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_LOW_SPEED_LIMIT, 1 as c_long);
-        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_LOW_SPEED_TIME, 60 as c_long);
+        curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_LOW_SPEED_TIME, timeout);
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_HEADERFUNCTION, on_header as *const c_void);
         curl_sys::curl_easy_setopt(easy, curl_sys::CURLOPT_WRITEFUNCTION, on_body as *const c_void);
         // CA certificates: CURL_CA_BUNDLE as htslib reads it, else the system's bundle

@@ -1,7 +1,8 @@
 //! Retries of remote opens and reads that failed for a reason that may pass (a 5xx answer,
 //! a timeout, a dropped or refused connection): a long run over a cloud bucket should not die
 //! of one hiccup. `XPRESSO_REMOTE_RETRIES` (default 3) bounds the retries of one operation,
-//! `XPRESSO_REMOTE_BACKOFF_MS` (default 500) is the first wait, doubled each time. A 404,
+//! `XPRESSO_REMOTE_BACKOFF_MS` (default 500) is the first wait, doubled each time;
+//! `XPRESSO_REMOTE_TIMEOUT` (default 60 s) is how long a stalled request is waited for. A 404,
 //! 401/403 or a malformed URL is never retried: it will not get better.
 
 #![cfg_attr(not(feature = "remote"), allow(dead_code))]
@@ -13,6 +14,12 @@ use std::time::Duration;
 /// How many times one operation is tried again.
 pub fn retries() -> u32 {
     std::env::var("XPRESSO_REMOTE_RETRIES").ok().and_then(|v| v.parse().ok()).unwrap_or(3)
+}
+
+/// Seconds without a byte after which a request is given up as timed out (and retried):
+/// `XPRESSO_REMOTE_TIMEOUT`, default 60 (http(s); htslib keeps its own for s3/gs/ftp).
+pub fn timeout_s() -> u64 {
+    std::env::var("XPRESSO_REMOTE_TIMEOUT").ok().and_then(|v| v.parse().ok()).filter(|&s| s > 0).unwrap_or(60)
 }
 
 /// The wait before retry `attempt` (0-based): the base, doubled each time, at most 30 s.
