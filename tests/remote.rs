@@ -270,9 +270,26 @@ fn a_served_vcf_is_read_by_region_through_its_remote_index() {
     assert_eq!(server.sent(), fetched(&stderr), "{:?}", server.requests());
     let vcf_size = std::fs::metadata(&d.vcf).unwrap().len();
     let got = fetched(&stderr);
-    eprintln!("region over HTTP: {got} bytes fetched of a {vcf_size}-byte VCF (+ its 4,503-byte index)");
+    eprintln!("region over HTTP: {got} bytes fetched of a {vcf_size}-byte VCF (+ its 4,503-byte index), {} requests", server.requests().len());
     assert!(got < vcf_size / 2, "read by region: {got} bytes fetched of a {vcf_size}-byte VCF");
     assert!(server.requests().iter().any(|r| r.starts_with("GET /hapmap.vcf.gz.tbi")), "{:?}", server.requests());
+    let (genome, gtf, out) = (s(&d.genome), s(&d.gtf), p("remote.tsv"));
+    // the same records bgzip-compressed by noodles, whose last record ends its block: the
+    // index ends at the end-of-file block, which the end-of-file check and the index check
+    // both read, on two handles of the file: fetched once
+    let served = d.dir.path().join("served");
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&d.vcf).unwrap()), &mut text).unwrap();
+    let mut writer = noodles::bgzf::io::Writer::new(std::fs::File::create(served.join("ends.vcf.gz")).unwrap());
+    std::io::Write::write_all(&mut writer, &text).unwrap();
+    writer.finish().unwrap();
+    assert!(Command::new("tabix").args(["-p", "vcf"]).arg(served.join("ends.vcf.gz")).status().unwrap().success());
+    server.clear();
+    let (status, _, stderr) = xpresso_env(&["score-variants", "-g", &genome, "--gtf", &gtf, "--vcf", &server.url("ends.vcf.gz"), "--region", region[1], "-o", &out], &[]);
+    assert!(status.success(), "{stderr}");
+    let len = std::fs::metadata(served.join("ends.vcf.gz")).unwrap().len();
+    let ends = server.ranges("/ends.vcf.gz").iter().filter(|r| r.1 == len - 1).count();
+    assert_eq!(ends, 1, "the file's end fetched {ends} times: {:?}", server.requests());
 
     // --only-windows: every TSS window of chr22 through the remote index
     let (local, _) = run(&s(&d.vcf), &["--only-windows"], "local_w");

@@ -42,8 +42,7 @@ pub fn open_text_counted(path: &Path, what: &str, read: &ByteCount) -> Result<Bo
                 return skip_bom(Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(checked))), path, what);
             }
             match remote {
-                // one ranged request for the last 28 bytes
-                true => check_bgzf_complete(&mut remote::RemoteFile::open(&path.to_string_lossy()).map_err(|e| remote_error(e, what))?, path, what)?,
+                true => check_remote_bgzf_complete(path, what)?,
                 false => check_bgzf_complete(&mut File::open(path)?, path, what)?,
             }
         }
@@ -113,6 +112,20 @@ pub fn check_bgzf_complete<F: Read + Seek>(file: &mut F, path: &Path, what: &str
             path.display()
         );
     }
+    Ok(())
+}
+
+/// [`check_bgzf_complete`] for a URL: one ranged request for its last 28 bytes, once per
+/// run however often the file is opened (a later answer with another version fails the read,
+/// so the check stays true for the run).
+pub fn check_remote_bgzf_complete(path: &Path, what: &str) -> Result<()> {
+    static CHECKED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let url = path.to_string_lossy().into_owned();
+    if CHECKED.lock().unwrap_or_else(|e| e.into_inner()).contains(&url) {
+        return Ok(());
+    }
+    check_bgzf_complete(&mut remote::RemoteFile::open(&url).map_err(|e| remote_error(e, what))?, path, what)?;
+    CHECKED.lock().unwrap_or_else(|e| e.into_inner()).push(url);
     Ok(())
 }
 

@@ -141,9 +141,8 @@ impl VariantReader {
         if is_bgzf && stdin {
             // checked at its end instead: a stream cannot be seeked to its last block
             reader = Box::new(BufReader::with_capacity(1 << 16, crate::input::BgzfTail::new(reader)));
-        } else if let (true, Some(url)) = (is_bgzf, &url) {
-            // one ranged request for the last 28 bytes
-            crate::input::check_bgzf_complete(&mut open_remote(url)?, path, "VCF/BCF")?;
+        } else if is_bgzf && url.is_some() {
+            crate::input::check_remote_bgzf_complete(path, "VCF/BCF")?;
         } else if is_bgzf {
             crate::input::check_bgzf_complete(&mut File::open(path)?, path, "VCF/BCF")?;
         }

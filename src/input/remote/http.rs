@@ -31,11 +31,13 @@ const GAP: u64 = 32 << 10;
 /// genome's windows jumping back past a long gene, a second pass over a small file).
 const KEPT: usize = 16 << 20;
 
-/// What a URL's first answer told: its size, its first bytes, its version.
+/// What a URL's first answer told: its size, its first bytes, its version; and its last
+/// bytes once a small read fetched them (the end-of-file check, then an index's last block).
 struct Known {
     len: u64,
     head: Arc<Vec<u8>>,
     version: Version,
+    tail: Option<(u64, Arc<Vec<u8>>)>,
 }
 
 /// What says which version of a file an answer is of: its `ETag` and `Last-Modified`.
@@ -269,7 +271,7 @@ impl HttpFile {
                 file.len = len;
                 let head = Arc::new(head);
                 let version = file.version.clone().unwrap_or_default();
-                known().lock().unwrap_or_else(|p| p.into_inner()).insert(url.to_string(), Known { len, head: Arc::clone(&head), version });
+                known().lock().unwrap_or_else(|p| p.into_inner()).insert(url.to_string(), Known { len, head: Arc::clone(&head), version, tail: None });
                 file.ranges.push_back((0, head));
                 Ok(Some(file))
             }
@@ -342,6 +344,7 @@ impl HttpFile {
             match self.fetch(start + got.len() as u64, want - got.len()) {
                 Ok((body, len)) => {
                     got.extend_from_slice(&body);
+                    self.remember_tail(start, &got, len);
                     return Ok((got, len));
                 }
                 Err((body, e)) => {
@@ -353,6 +356,31 @@ impl HttpFile {
                     attempt += 1;
                 }
             }
+        }
+    }
+
+    /// Keeps a small answer that reached the end of the file for the run, for every handle
+    /// of the URL (the end is read by the EOF check and again by the index check).
+    fn remember_tail(&self, start: u64, body: &[u8], len: u64) {
+        if body.is_empty() || body.len() > FIRST || start + body.len() as u64 != len {
+            return;
+        }
+        if let Some(k) = known().lock().unwrap_or_else(|p| p.into_inner()).get_mut(&self.url) {
+            if k.len == len && k.tail.as_ref().is_none_or(|(s, _)| start < *s) {
+                k.tail = Some((start, Arc::new(body.to_vec())));
+            }
+        }
+    }
+
+    /// Takes the URL's kept last bytes into this handle's ranges where they hold `pos..end`.
+    fn adopt_tail(&mut self, pos: u64, end: u64) -> bool {
+        let tail = known().lock().unwrap_or_else(|p| p.into_inner()).get(&self.url).and_then(|k| k.tail.clone());
+        match tail {
+            Some((s, b)) if pos >= s && end <= s + b.len() as u64 && !self.ranges.iter().any(|(r, _)| *r == s) => {
+                self.ranges.push_back((s, b));
+                true
+            }
+            _ => false,
         }
     }
 
@@ -369,7 +397,8 @@ impl HttpFile {
         if buf.is_empty() {
             return Ok(());
         }
-        if let Some((s, b)) = self.ranges.iter().find(|(s, b)| pos >= *s && end <= s + b.len() as u64) {
+        let kept = |ranges: &VecDeque<(u64, Arc<Vec<u8>>)>| ranges.iter().find(|(s, b)| pos >= *s && end <= s + b.len() as u64).map(|(s, b)| (*s, Arc::clone(b)));
+        if let Some((s, b)) = kept(&self.ranges).or_else(|| self.adopt_tail(pos, end).then(|| kept(&self.ranges)).flatten()) {
             buf.copy_from_slice(&b[(pos - s) as usize..(end - s) as usize]);
             return Ok(());
         }
@@ -387,7 +416,8 @@ impl HttpFile {
 
     /// The bytes at `pos` from the kept ranges, or fetched.
     fn bytes_at(&mut self, pos: u64) -> io::Result<(Arc<Vec<u8>>, usize)> {
-        if let Some(i) = self.ranges.iter().rposition(|(s, b)| pos >= *s && pos < s + b.len() as u64) {
+        let held = |ranges: &VecDeque<(u64, Arc<Vec<u8>>)>| ranges.iter().rposition(|(s, b)| pos >= *s && pos < s + b.len() as u64);
+        if let Some(i) = held(&self.ranges).or_else(|| self.adopt_tail(pos, pos + 1).then(|| held(&self.ranges)).flatten()) {
             let (s, b) = self.ranges.remove(i).expect("found");
             self.ranges.push_back((s, Arc::clone(&b)));
             return Ok((b, (pos - s) as usize));
