@@ -159,8 +159,12 @@ fn a_served_vcf_and_gtf_give_the_local_outputs() {
     assert!(server.requests().iter().any(|r| r.starts_with("GET /hapmap.vcf.gz bytes=")), "the end-of-file check is one ranged request: {:?}", server.requests());
     // a server that ignores ranges (200, the whole file): the same outputs
     run(&server.url("norange/hapmap.vcf.gz"), &server.url("norange/genes.gtf.gz"), "norange");
-    for ext in ["vcf.gz", "tsv"] {
-        assert_eq!(text(&d.dir.path().join(format!("local.{ext}"))), text(&d.dir.path().join(format!("norange.{ext}"))), "{ext}");
+    // ... and one that answers ranges from an earlier byte (a cache's aligned blocks)
+    run(&server.url("shifted/hapmap.vcf.gz"), &server.url("shifted/genes.gtf.gz"), "shifted");
+    for tag in ["norange", "shifted"] {
+        for ext in ["vcf.gz", "tsv"] {
+            assert_eq!(text(&d.dir.path().join(format!("local.{ext}"))), text(&d.dir.path().join(format!("{tag}.{ext}"))), "{tag} {ext}");
+        }
     }
 
     // annotate with a served GTF, and through a slow server
@@ -196,6 +200,14 @@ fn network_and_data_faults_are_clean_errors() {
     let (code, stderr) = try_vcf(&server.url("changing/hapmap.vcf.gz"));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("changing/hapmap.vcf.gz") && stderr.contains("changed on the server") && stderr.lines().count() == 1, "{stderr}");
+    // ... also where the server sends no ETag or date, only another size
+    let (code, stderr) = try_vcf(&server.url("resized/hapmap.vcf.gz"));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("resized/hapmap.vcf.gz") && stderr.contains("changed on the server") && stderr.contains("bytes") && stderr.lines().count() == 1, "{stderr}");
+    // a server answering bytes from after the start asked for: refused, not read as them
+    let (code, stderr) = try_vcf(&server.url("ahead/hapmap.vcf.gz"));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("ahead/hapmap.vcf.gz") && stderr.contains("answered bytes from 1 to a request from byte 0") && stderr.lines().count() == 1, "{stderr}");
     // a truncated object is bad data (exit 3)
     let (code, stderr) = try_vcf(&server.url("trunc/hapmap.vcf.gz"));
     assert_eq!(code, Some(3), "{stderr}");

@@ -10,8 +10,12 @@
 #   halfway (a server gone mid-run); /old/... an index (.tbi/.csi/.fai/.gzi) says it was
 #   last modified a day before its data; /norange/... ignores Range (200, the whole file, as
 #   some servers do); /changing/... gives every answer another ETag (a file replaced while it
-#   is read); /stall/... waits 5 s before answering (a server that hangs); a missing file
-#   is 404. Answers carry an ETag (size and mtime).
+#   is read); /stall/... waits 5 s before answering (a server that hangs); /shifted/...
+#   answers a range from the 512-byte boundary at or before its start (as some caches do);
+#   /ahead/... answers a range from one byte after its start (a broken server);
+#   /resized/... sends no ETag or date and says the file is a byte longer after its first
+#   answer (a file replaced on a server without either); a missing file is 404. Answers
+#   carry an ETag (size and mtime).
 import email.utils
 import http.server
 import os
@@ -38,7 +42,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def locate(self):
         path, slow, trunc = self.path.split("?", 1)[0], False, False
         self.fault = None
-        for fault in ("flaky", "drop", "dead", "old", "norange", "changing", "stall"):
+        for fault in ("flaky", "drop", "dead", "old", "norange", "changing", "stall", "shifted", "ahead", "resized"):
             if path.startswith(f"/{fault}/"):
                 path, self.fault = path[len(fault) + 1:], fault
         if path.startswith("/slow/"):
@@ -86,6 +90,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 start, end = max(size - int(b), 0), size - 1
             else:
                 start, end = int(a), min(int(b), size - 1) if b else size - 1
+                if self.fault == "shifted":
+                    start -= start % 512
+                if self.fault == "ahead" and start + 1 < size:
+                    start += 1
             if start >= size:
                 self.send_response(416)
                 self.send_header("Content-Range", f"bytes */{size}")
@@ -101,11 +109,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         mtime = os.path.getmtime(full)
         if self.fault == "old" and full.endswith((".tbi", ".csi", ".fai", ".gzi")):
             mtime -= 86400
-        self.send_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
-        etag = f'"{size:x}-{int(mtime):x}' + (f'-{self.nth}"' if self.fault == "changing" else '"')
-        self.send_header("ETag", etag)
+        if self.fault != "resized":
+            self.send_header("Last-Modified", email.utils.formatdate(mtime, usegmt=True))
+            etag = f'"{size:x}-{int(mtime):x}' + (f'-{self.nth}"' if self.fault == "changing" else '"')
+            self.send_header("ETag", etag)
         if status == 206:
-            self.send_header("Content-Range", f"bytes {start}-{end}/{size}")
+            said = size + 1 if self.fault == "resized" and self.nth > 0 else size
+            self.send_header("Content-Range", f"bytes {start}-{end}/{said}")
         self.end_headers()
         sent = 0
         cut = self.fault == "dead" or (self.fault == "drop" and start == 0)

@@ -40,30 +40,39 @@ struct Known {
     tail: Option<(u64, Arc<Vec<u8>>)>,
 }
 
-/// What says which version of a file an answer is of: its `ETag` and `Last-Modified`.
+/// What says which version of a file an answer is of: its `ETag`, `Last-Modified` and size
+/// (a server that sends neither header still says the size, in `Content-Range`).
 #[derive(Clone, Default, PartialEq, Debug)]
 struct Version {
     etag: Option<String>,
     modified: Option<i64>,
+    size: Option<u64>,
 }
 
 impl std::fmt::Display for Version {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.etag, self.modified) {
-            (Some(etag), _) => write!(f, "ETag {etag}"),
-            (None, Some(t)) => write!(f, "Last-Modified {t} s"),
-            (None, None) => write!(f, "no ETag or date"),
+            (Some(etag), _) => write!(f, "ETag {etag}")?,
+            (None, Some(t)) => write!(f, "Last-Modified {t} s")?,
+            (None, None) => write!(f, "no ETag or date")?,
+        }
+        match self.size {
+            Some(n) => write!(f, ", {n} bytes"),
+            None => Ok(()),
         }
     }
 }
 
 impl Version {
-    /// Whether `later` is of another version of the file (an ETag, else a date, differs).
+    /// Whether `later` is of another version of the file (an ETag, else a date, differs, or
+    /// the size).
     fn differs(&self, later: &Version) -> bool {
-        match (&self.etag, &later.etag) {
-            (Some(a), Some(b)) => a != b,
-            _ => matches!((self.modified, later.modified), (Some(a), Some(b)) if a != b),
-        }
+        let sized = matches!((self.size, later.size), (Some(a), Some(b)) if a != b);
+        sized
+            || match (&self.etag, &later.etag) {
+                (Some(a), Some(b)) => a != b,
+                _ => matches!((self.modified, later.modified), (Some(a), Some(b)) if a != b),
+            }
     }
 }
 
@@ -116,6 +125,11 @@ struct Answer {
     status: u32,
     /// From `Content-Range: bytes A-B/SIZE` (206, 416) or `Content-Length` (200).
     size: Option<u64>,
+    /// A of `Content-Range: bytes A-B/SIZE`: a 206 from before `start` is skipped to it (a
+    /// cache answering aligned ranges), one from after it is refused.
+    from: Option<u64>,
+    /// `Content-Type: multipart/byteranges`: several ranges in one answer, never asked for.
+    multipart: bool,
     etag: Option<String>,
     /// The body was cut off on purpose, having what was asked for.
     enough: bool,
@@ -130,17 +144,55 @@ impl Answer {
             // a new answer (after a redirect, or a 100 Continue): start over
             self.status = rest.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
             self.size = None;
+            self.from = None;
+            self.multipart = false;
             self.etag = None;
             self.skip = if self.status == 200 { self.start } else { 0 };
         } else if let Some((name, value)) = text.split_once(':') {
             let value = value.trim();
             if name.eq_ignore_ascii_case("content-range") {
-                self.size = value.rsplit_once('/').and_then(|(_, s)| s.parse().ok());
+                let (range, size) = value.rsplit_once('/').unwrap_or((value, ""));
+                self.size = size.parse().ok();
+                self.from = range.trim().strip_prefix("bytes").and_then(|r| r.trim().split_once('-')).and_then(|(a, _)| a.trim().parse().ok());
+                if let (206, Some(from)) = (self.status, self.from) {
+                    self.skip = self.start.saturating_sub(from);
+                }
+            } else if name.eq_ignore_ascii_case("content-type") {
+                self.multipart = value.to_ascii_lowercase().starts_with("multipart/byteranges");
             } else if name.eq_ignore_ascii_case("content-length") && self.status == 200 {
                 self.size = value.parse().ok();
             } else if name.eq_ignore_ascii_case("etag") {
                 self.etag = Some(value.to_string());
             }
+        }
+    }
+
+    /// Takes part of the body: false once it holds what was asked for and more came (the
+    /// transfer is then stopped).
+    fn body(&mut self, mut bytes: &[u8]) -> bool {
+        if !matches!(self.status, 200 | 206) || self.misplaced().is_some() {
+            return true; // an error page, or bytes refused after the transfer: dropped
+        }
+        let skip = self.skip.min(bytes.len() as u64) as usize;
+        self.skip -= skip as u64;
+        bytes = &bytes[skip..];
+        let take = (self.want - self.body.len()).min(bytes.len());
+        self.body.extend_from_slice(&bytes[..take]);
+        if take < bytes.len() {
+            // more than was asked for (a server that ignores the range's end): enough
+            self.enough = true;
+            return false;
+        }
+        true
+    }
+
+    /// Why a 200/206 answer's bytes are not those asked for, if they are not.
+    fn misplaced(&self) -> Option<String> {
+        match self.from {
+            _ if self.status != 206 => None,
+            _ if self.multipart => Some("the server answered several ranges (multipart/byteranges) to a request for one".into()),
+            Some(from) if from > self.start => Some(format!("the server answered bytes from {from} to a request from byte {}", self.start)),
+            _ => None,
         }
     }
 }
@@ -152,22 +204,11 @@ extern "C" fn on_header(data: *mut c_char, size: usize, n: usize, answer: *mut c
 }
 
 extern "C" fn on_body(data: *mut c_char, size: usize, n: usize, answer: *mut c_void) -> usize {
-    let mut bytes = unsafe { std::slice::from_raw_parts(data as *const u8, size * n) };
-    let answer = unsafe { &mut *(answer as *mut Answer) };
-    if !matches!(answer.status, 200 | 206) {
-        return size * n; // an error page: dropped
+    let bytes = unsafe { std::slice::from_raw_parts(data as *const u8, size * n) };
+    match unsafe { &mut *(answer as *mut Answer) }.body(bytes) {
+        true => size * n,
+        false => 0,
     }
-    let skip = answer.skip.min(bytes.len() as u64) as usize;
-    answer.skip -= skip as u64;
-    bytes = &bytes[skip..];
-    let take = (answer.want - answer.body.len()).min(bytes.len());
-    answer.body.extend_from_slice(&bytes[..take]);
-    if take < bytes.len() {
-        // more than was asked for (a server that ignores the range's end): enough
-        answer.enough = true;
-        return 0;
-    }
-    size * n
 }
 
 /// The errno htslib gives an HTTP status (hfile_libcurl's `http_status_errno`).
@@ -311,10 +352,14 @@ impl HttpFile {
             self.no_ranges = true;
             log::warn!("{}: the server ignores byte ranges (HTTP 200 to a ranged request): every read downloads the file from its start", super::shown(&self.url));
         }
-        if matches!(answer.status, 200 | 206) {
+        if let Some(what) = answer.misplaced() {
+            // bytes of another place would be read as these: refused (not retried)
+            return Err((Vec::new(), io::Error::other(what)));
+        }
+        if matches!(answer.status, 200 | 206 | 416) {
             let mut time: c_long = -1;
             unsafe { curl_sys::curl_easy_getinfo(self.easy, curl_sys::CURLINFO_FILETIME, &mut time as *mut c_long) };
-            let now = Version { etag: answer.etag.take(), modified: (time >= 0).then_some(i64::from(time)) };
+            let now = Version { etag: answer.etag.take(), modified: (time >= 0).then_some(i64::from(time)), size: answer.size };
             match &self.version {
                 None => self.version = Some(now),
                 Some(first) if first.differs(&now) => {
@@ -518,7 +563,69 @@ mod tests {
         assert_eq!((a.status, a.size, a.skip), (200, Some(777), 100));
     }
 
+    /// An answer of `headers` whose body is `body` cut into pieces at `cuts`.
+    fn answer(start: u64, want: usize, headers: &[&str], body: &[u8], cuts: &[usize]) -> Answer {
+        let mut a = Answer { start, want, ..Default::default() };
+        for line in headers {
+            a.header(line.as_bytes());
+        }
+        let mut at = 0;
+        for &cut in cuts.iter().chain([body.len()].iter()) {
+            let cut = cut.clamp(at, body.len());
+            if !a.body(&body[at..cut]) {
+                break;
+            }
+            at = cut;
+        }
+        a
+    }
+
+    #[test]
+    fn a_range_from_before_the_one_asked_is_skipped_to_it_and_one_from_after_is_refused() {
+        let file: Vec<u8> = (0..200u8).collect();
+        // a cache answering from an aligned byte: the bytes asked for, from their place
+        let a = answer(100, 10, &["HTTP/1.1 206 Partial Content", "Content-Range: bytes 96-109/200"], &file[96..110], &[3, 7]);
+        assert_eq!((a.body.as_slice(), a.misplaced()), (&file[100..110], None));
+        // bytes from after the asked start would be read as if they began there
+        let a = answer(100, 10, &["HTTP/1.1 206 Partial Content", "Content-Range: bytes 101-110/200"], &file[101..111], &[]);
+        assert!(a.body.is_empty() && a.misplaced().unwrap().contains("bytes from 101 to a request from byte 100"));
+        let a = answer(100, 10, &["HTTP/1.1 206 Partial Content", "Content-Type: multipart/byteranges; boundary=x"], b"--x\r\n", &[]);
+        assert!(a.body.is_empty() && a.misplaced().unwrap().contains("multipart"));
+        // a 200 (ranges ignored) is skipped to the start; its Content-Range, if any, is not read
+        let a = answer(100, 10, &["HTTP/1.1 200 OK", "Content-Length: 200", "Content-Range: bytes 150-159/200"], &file, &[50, 120]);
+        assert_eq!((a.body.as_slice(), a.misplaced(), a.enough), (&file[100..110], None, true));
+    }
+
+    #[test]
+    fn another_size_is_another_version() {
+        let v = |etag: Option<&str>, size| Version { etag: etag.map(String::from), modified: None, size };
+        assert!(v(None, Some(10)).differs(&v(None, Some(11))));
+        assert!(v(Some("a"), Some(10)).differs(&v(Some("a"), Some(11))));
+        assert!(!v(Some("a"), Some(10)).differs(&v(Some("a"), None)) && !v(None, Some(10)).differs(&v(None, Some(10))));
+        assert_eq!(v(Some("\"a\""), Some(10)).to_string(), "ETag \"a\", 10 bytes");
+    }
+
     proptest::proptest! {
+        /// Whatever ranges a server answers and however the body comes in pieces, an answer
+        /// holds the bytes asked for, from their place, or is refused.
+        #[test]
+        fn an_answer_holds_the_bytes_asked_for_or_is_refused(
+            len in 1usize..400, start in 0usize..400, want in 1usize..100, from in 0usize..400, status in proptest::sample::select(vec![200u32, 206, 416, 503]),
+            cuts in proptest::collection::vec(0usize..500, 0..6),
+        ) {
+            let file: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let (start, from) = (start % len, from % len);
+            let sent = if status == 200 { &file[..] } else { &file[from..] };
+            let headers = [format!("HTTP/1.1 {status} X"), format!("Content-Range: bytes {from}-{}/{len}", len - 1)];
+            let a = answer(start as u64, want, &headers.iter().map(String::as_str).collect::<Vec<_>>(), sent, &cuts);
+            let asked = &file[start..(start + want).min(len)];
+            match (status, from > start) {
+                (200, _) | (206, false) => { proptest::prop_assert_eq!(a.body.as_slice(), asked); proptest::prop_assert!(a.misplaced().is_none()); }
+                (206, true) => { proptest::prop_assert!(a.body.is_empty() && a.misplaced().is_some()); }
+                _ => { proptest::prop_assert!(a.body.is_empty()); }
+            }
+        }
+
         #[test]
         fn any_header_bytes_are_survived(lines in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..80), 0..8)) {
             let mut a = Answer { start: 7, want: 3, ..Default::default() };
