@@ -340,6 +340,60 @@ fn a_served_vcf_is_read_by_region_through_its_remote_index() {
     assert_eq!(local, personal(&server.url("donors.vcf.gz")));
 }
 
+/// The other inputs by URL: a BCF with its served `.csi` (by region and streamed), a TSS
+/// BED, a half-life features table and a `-R` regions file each give the local output.
+#[cfg(feature = "remote")]
+#[test]
+fn a_bcf_a_bed_a_features_table_and_a_regions_file_by_url_give_the_local_outputs() {
+    let d = data();
+    let server = Server::start(&d.dir.path().join("served"));
+    let served = d.dir.path().join("served");
+    let (genome, gtf) = (s(&d.genome), s(&d.gtf));
+    let body = |t: &str| t.lines().filter(|l| !l.to_lowercase().contains("command=")).map(String::from).collect::<Vec<_>>();
+    let ok = |args: &[&str]| {
+        let (status, stdout, stderr) = xpresso_env(args, &[]);
+        assert!(status.success(), "{args:?}: {stderr}");
+        body(&stdout)
+    };
+    // BCF + .csi, written by bcftools
+    let bcf = served.join("hapmap.bcf");
+    assert!(Command::new("bcftools").args(["view", "-Ob", "-o"]).arg(&bcf).arg(&d.vcf).status().unwrap().success());
+    assert!(Command::new("bcftools").arg("index").arg(&bcf).status().unwrap().success());
+    for extra in [&["--region", "chr22:20,000,001-21,000,000"][..], &[]] {
+        let run = |vcf: &str| ok(&[&["score-variants", "-q", "-g", &genome, "--gtf", &gtf, "--vcf", vcf, "-O", "v", "-o", "-"][..], extra].concat());
+        let local = run(&s(&bcf));
+        let records = local.iter().filter(|l| !l.starts_with('#')).count();
+        assert!(records > 5, "{extra:?}: {records} records");
+        assert_eq!(local, run(&server.url("hapmap.bcf")), "{extra:?}");
+    }
+    assert!(server.requests().iter().any(|r| r.starts_with("GET /hapmap.bcf.csi")), "{:?}", server.requests());
+
+    // a TSS BED and a features table for three genes of the annotation
+    let genes = ok(&["annotate", "-q", "-g", &genome, "--gtf", &gtf]);
+    let rows: Vec<Vec<&str>> = genes.iter().filter(|l| !l.starts_with('#') && !l.starts_with("gene_id")).take(3).map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 3, "{genes:?}");
+    let bed: String = rows.iter().map(|r| format!("{}\t{}\t{}\t{}\t0\t{}\n", r[2], r[3].parse::<u64>().unwrap() - 1, r[3], r[0], r[4])).collect();
+    std::fs::write(served.join("tss.bed"), bed).unwrap();
+    let table: String = std::iter::once("gene_id\tf1\tf2\tf3\tf4\tf5\tf6\n".to_string()).chain(rows.iter().enumerate().map(|(i, r)| format!("{}\t{i}.5\t-1\t0.25\t2\t-0.5\t1\n", r[0]))).collect();
+    std::fs::write(served.join("features.tsv"), table).unwrap();
+    std::fs::write(served.join("regions.txt"), "chr22\t20000001\t20600000\n").unwrap();
+    let pairs = [
+        (vec!["annotate", "-q", "-g", &genome, "--tss-bed"], "tss.bed", vec![]),
+        (vec!["annotate", "-q", "-g", &genome, "--gtf", &gtf, "--features"], "features.tsv", vec!["--missing-features", "skip"]),
+        (vec!["annotate", "-q", "-g", &genome, "--gtf", &gtf, "-R"], "regions.txt", vec![]),
+    ];
+    for (args, name, after) in pairs {
+        let local_path = s(&served.join(name));
+        let url = server.url(name);
+        let local = ok(&[&args[..], &[local_path.as_str()], &after[..]].concat());
+        let remote = ok(&[&args[..], &[url.as_str()], &after[..]].concat());
+        assert!(local.iter().filter(|l| !l.starts_with('#')).count() > 1, "{name}: {} lines", local.len());
+        // the same rows (the header names its source, a path or the URL)
+        let rows = |t: &[String]| t.iter().filter(|l| !l.starts_with("##features:")).cloned().collect::<Vec<_>>();
+        assert_eq!(rows(&local), rows(&remote), "{name}");
+    }
+}
+
 /// A server that fails (503) or drops answers is retried, with a warning, and the run gives
 /// the local result; with retries off, or a server gone mid-run, the run fails (exit 1) with
 /// the URL, nothing written.
