@@ -254,6 +254,22 @@ fn a_served_genome_gives_the_local_predictions() {
     let mut ranges = server.ranges("/chr22.fa.gz");
     ranges.sort();
     assert!(ranges.len() > 3 && ranges.windows(2).all(|w| w[0].1 < w[1].0), "a byte fetched twice: {ranges:?}");
+
+    // a served .fai that disagrees with the bytes (a length from another build): bad data,
+    // exit 3, naming it, as for a local file; nothing written
+    let served = d.dir.path().join("served");
+    std::fs::copy(&d.genome, served.join("badfai.fa.gz")).unwrap();
+    std::fs::copy(served.join("chr22.fa.gz.gzi"), served.join("badfai.fa.gz.gzi")).unwrap();
+    let fai = std::fs::read_to_string(served.join("chr22.fa.gz.fai")).unwrap();
+    let fields: Vec<&str> = fai.trim_end().split('\t').collect();
+    let shorter = format!("{}\t{}\t{}\n", fields[0], fields[1].parse::<u64>().unwrap() - 1000, fields[2..].join("\t"));
+    std::fs::write(served.join("badfai.fa.gz.fai"), shorter).unwrap();
+    let out = d.dir.path().join("badfai.tsv");
+    let (status, _, stderr) = xpresso(&["annotate", "-q", "-g", &server.url("badfai.fa.gz"), "--gtf", &s(&d.gtf), "-o", &s(&out)]);
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(!out.exists() && stderr.contains("badfai.fa.gz.fai") && stderr.contains("disagrees"), "{stderr}");
+    // ... and its way out is to rebuild it where it is served, not beside it here
+    assert!(stderr.contains("upload") && !stderr.contains("delete it"), "{stderr}");
 }
 
 /// A served VCF with its served `.tbi`: a region, and the TSS windows only, are read through

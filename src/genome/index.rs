@@ -44,13 +44,13 @@ pub fn detect_in<F: Read + io::Seek>(file: &mut F, path: &Path) -> Result<Compre
 
 /// The error of a FASTA that disagrees with its index, with the way out.
 pub fn rebuild_hint(index: &Path, fasta: &Path, e: anyhow::Error) -> anyhow::Error {
-    anyhow::anyhow!(
-        "FASTA {} disagrees with its index {}: {e:#}; rebuild the index (`samtools faidx {}`, \
-         or delete it and xpresso rebuilds it)",
-        fasta.display(),
-        index.display(),
-        fasta.display()
-    )
+    // a served index is rebuilt where the FASTA is and uploaded beside it: xpresso cannot
+    // write it there (and building it would read the whole file)
+    let way_out = match crate::input::remote::is_url(fasta) {
+        true => "rebuild the index from the FASTA (`samtools faidx`) and upload it beside it".to_string(),
+        false => format!("rebuild the index (`samtools faidx {}`, or delete it and xpresso rebuilds it)", fasta.display()),
+    };
+    anyhow::anyhow!("FASTA {} disagrees with its index {}: {e:#}; {way_out}", fasta.display(), index.display())
 }
 
 /// Warns, as htslib does, when an index is older than the file it indexes (the file may
