@@ -128,6 +128,12 @@ fn text(path: &Path) -> Vec<String> {
     } else {
         text = String::from_utf8(bytes).unwrap();
     }
+    body(&text)
+}
+
+/// The lines of an output's text without the provenance lines naming the command.
+#[allow(dead_code)]
+fn body(text: &str) -> Vec<String> {
     text.lines().filter(|l| !l.to_lowercase().contains("command=")).map(String::from).collect()
 }
 
@@ -172,7 +178,6 @@ fn a_served_vcf_and_gtf_give_the_local_outputs() {
     assert!(status.success());
     let (status, remote, stderr) = xpresso(&["annotate", "-q", "-g", &s(&d.genome), "--gtf", &server.url("slow/genes.gtf.gz")]);
     assert!(status.success(), "{stderr}");
-    let body = |t: &str| t.lines().filter(|l| !l.contains("command=")).map(String::from).collect::<Vec<_>>();
     assert_eq!(body(&local), body(&remote));
 }
 
@@ -240,7 +245,6 @@ fn a_served_genome_gives_the_local_predictions() {
     server.clear();
     let (status, remote, stderr) = xpresso(&["annotate", "-v", "-g", &server.url("chr22.fa.gz"), "--gtf", &s(&d.gtf)]);
     assert!(status.success(), "{stderr}");
-    let body = |t: &str| t.lines().filter(|l| !l.contains("command=")).map(String::from).collect::<Vec<_>>();
     assert!(body(&local).len() > 1000);
     assert_eq!(body(&local), body(&remote));
     let fetched: u64 = stderr.lines().find_map(|l| l.split("remote inputs: ").nth(1)).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{stderr}"));
@@ -349,7 +353,7 @@ fn a_served_vcf_is_read_by_region_through_its_remote_index() {
     let personal = |vcf: &str| {
         let (status, stdout, stderr) = xpresso_env(&["personal", "-q", "-g", &s(&d.genome), "--gtf", &s(&d.gtf), "--vcf", vcf, "--region", "22:20,000,001-21,000,000"], &[]);
         assert!(status.success(), "{stderr}");
-        stdout.lines().filter(|l| !l.contains("command=")).map(String::from).collect::<Vec<_>>()
+        body(&stdout)
     };
     let local = personal(&s(&served.join("donors.vcf.gz")));
     assert!(local.len() > 20, "{local:?}");
@@ -365,7 +369,6 @@ fn a_bcf_a_bed_a_features_table_and_a_regions_file_by_url_give_the_local_outputs
     let server = Server::start(&d.dir.path().join("served"));
     let served = d.dir.path().join("served");
     let (genome, gtf) = (s(&d.genome), s(&d.gtf));
-    let body = |t: &str| t.lines().filter(|l| !l.to_lowercase().contains("command=")).map(String::from).collect::<Vec<_>>();
     let ok = |args: &[&str]| {
         let (status, stdout, stderr) = xpresso_env(args, &[]);
         assert!(status.success(), "{args:?}: {stderr}");

@@ -115,18 +115,11 @@ pub fn check_bgzf_complete<F: Read + Seek>(file: &mut F, path: &Path, what: &str
     Ok(())
 }
 
-/// [`check_bgzf_complete`] for a URL: one ranged request for its last 28 bytes, once per
-/// run however often the file is opened (a later answer with another version fails the read,
-/// so the check stays true for the run).
+/// [`check_bgzf_complete`] for a URL: one ranged request for its last 28 bytes (over
+/// http(s) the answer is kept for the run, so checking the file again, or its index reading
+/// its last block, costs no request).
 pub fn check_remote_bgzf_complete(path: &Path, what: &str) -> Result<()> {
-    static CHECKED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let url = path.to_string_lossy().into_owned();
-    if CHECKED.lock().unwrap_or_else(|e| e.into_inner()).contains(&url) {
-        return Ok(());
-    }
-    check_bgzf_complete(&mut remote::RemoteFile::open(&url).map_err(|e| remote_error(e, what))?, path, what)?;
-    CHECKED.lock().unwrap_or_else(|e| e.into_inner()).push(url);
-    Ok(())
+    check_bgzf_complete(&mut remote::RemoteFile::open(&path.to_string_lossy()).map_err(|e| remote_error(e, what))?, path, what)
 }
 
 /// A BGZF stream that can't be checked in advance (stdin): at its end, the last 28 bytes
