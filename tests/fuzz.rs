@@ -313,8 +313,7 @@ fn text_parsers_survive_mutation() {
     let (table, tbi, contigs) = seed_table();
     let check_table = |p: &Path| {
         std::fs::write(xpresso::output::suffixed(p, "tbi"), &tbi).unwrap();
-        let features = "features: zeros for the 6 half-life features (the training mean; no --features)";
-        let expected = xpresso::precompute::lookup::Expected { model_sha256: "15a383648008df5f843ec8651e78be5faf82609c88fb068da890aa7a89387bb0", genome_contigs_sha256: &contigs, window: xpresso::pipeline::precompute::WINDOW_RULE, features };
+        let expected = xpresso::precompute::lookup::Expected { model_sha256: "15a383648008df5f843ec8651e78be5faf82609c88fb068da890aa7a89387bb0", genome_contigs_sha256: &contigs, window: xpresso::precompute::WINDOW_RULE, features_sha256: "none" };
         let r = xpresso::precompute::lookup::Precomputed::open(p, &expected).and_then(|mut t| {
             let mut n = 0;
             for pos in [264_110, 264_140, 264_169, 1] {

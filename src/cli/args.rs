@@ -166,14 +166,19 @@ pub fn vcf_inputs(path: &std::path::Path) -> Vec<Named> {
 /// The `##` lines at the top of every TSV: where it came from, and what its numbers are.
 pub fn provenance(model: &str, features: &FeatureArgs) -> Vec<String> {
     let features = features_line(features);
-    vec![
+    recorded(vec![
         format!("xpresso {} model={model} command={}", env!("CARGO_PKG_VERSION"), crate::input::remote::command_line()),
         "prediction: the model's output for the 10.5 kb window (7 kb upstream, TSS at index 7000, 3.5 kb downstream), \
          in the unit of its training labels: z-scored log10(expression + 0.1)"
             .to_string(),
         features,
         "chrom: as named in the genome FASTA".to_string(),
-    ]
+    ])
+}
+
+/// Provenance lines as outputs record them (`input::remote::recorded`: no credentials).
+pub fn recorded(lines: Vec<String>) -> Vec<String> {
+    lines.iter().map(|l| crate::input::remote::recorded(l)).collect()
 }
 
 /// The provenance line saying which half-life features the windows got.

@@ -10,7 +10,7 @@ use clap::Args;
 use super::args::{genome_inputs, provenance, FeatureArgs, ModelArgs, SelectArgs, TssArgs};
 use crate::annotation::gtf::TssLevel;
 use crate::genome::Genome;
-use crate::input::InputError;
+use crate::input::{InputError, OrInput};
 use crate::output::guard::Named;
 use crate::personal::sites::Sites;
 use crate::pipeline::personal::{MatrixFormat, Personal, PersonalOutputs, Unphased, MARGIN};
@@ -194,12 +194,22 @@ pub fn run(args: PersonalArgs, quiet: bool) -> Result<()> {
 
 /// The samples asked for (all by default) and their 0-based columns in the VCF.
 fn choose_samples(args: &PersonalArgs, all: &[String]) -> Result<(Vec<String>, Vec<usize>)> {
-    let mut wanted = args.samples.clone();
+    // each name with where it was given, for messages
+    let mut wanted: Vec<(String, String)> = args.samples.iter().map(|s| (s.clone(), "--samples".to_string())).collect();
     if let Some(path) = &args.samples_file {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read sample list {}", path.display()))?;
-        wanted.extend(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from));
+        use std::io::BufRead;
+        let shown = path.display();
+        // open_text drops a UTF-8 byte-order mark; trim drops CR (an Excel export)
+        let reader = crate::input::open_text(path, "sample list").input()?;
+        for (i, line) in reader.lines().enumerate() {
+            let line = line.map_err(|e| InputError::msg(format!("sample list {shown} line {}: {}", i + 1, crate::input::read_error(&e))))?;
+            let name = line.trim();
+            if !name.is_empty() && !name.starts_with('#') {
+                wanted.push((name.to_string(), format!("sample list {shown} line {}", i + 1)));
+            }
+        }
         if wanted.is_empty() {
-            return Err(InputError::msg(format!("sample list {} names no sample", path.display())));
+            return Err(InputError::msg(format!("sample list {shown} names no sample")));
         }
     }
     if wanted.is_empty() {
@@ -208,19 +218,19 @@ fn choose_samples(args: &PersonalArgs, all: &[String]) -> Result<(Vec<String>, V
         }
         return Ok((all.to_vec(), (0..all.len()).collect()));
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
     let mut columns = Vec::new();
-    if wanted.iter().any(|s| s.trim().is_empty()) {
+    if wanted.iter().any(|(s, _)| s.trim().is_empty()) {
         return Err(super::usage_error("--samples: an empty sample name (give names separated by commas, or leave --samples out for every sample)"));
     }
-    for s in &wanted {
-        if !seen.insert(s) {
-            return Err(InputError::msg(format!("sample {s} is named twice")));
+    for (s, from) in &wanted {
+        if let Some(first) = seen.insert(s, from) {
+            return Err(InputError::msg(format!("{from}: sample {s} is named twice (also in {first})")));
         }
         match all.iter().position(|a| a == s) {
             Some(c) => columns.push(c),
-            None => return Err(InputError::msg(format!("sample {s} is not in VCF {} (it has {} samples: {}...)", args.vcf.display(), all.len(), all.iter().take(5).cloned().collect::<Vec<_>>().join(", ")))),
+            None => return Err(InputError::msg(format!("{from}: sample {s} is not in VCF {} (it has {} samples: {}...)", args.vcf.display(), all.len(), all.iter().take(5).cloned().collect::<Vec<_>>().join(", ")))),
         }
     }
-    Ok((wanted, columns))
+    Ok((wanted.into_iter().map(|(s, _)| s).collect(), columns))
 }

@@ -69,24 +69,29 @@ pub fn run(args: PrecomputeArgs, quiet: bool) -> Result<()> {
     let mut genome = Genome::open(&args.genome)?;
     let source = args.tss.source().context("precompute needs --gtf or --tss-bed")?;
     let selection = args.select.tss_selection(&genome)?;
+    let features = args.features.join()?;
+    let model_sha256 = args.model.sha256()?;
     let mut lines = vec![
         "xpresso precompute table: every SNV of each TSS window, one row per SNV x TSS".to_string(),
         format!("xpresso_version={}", env!("CARGO_PKG_VERSION")),
         format!("command={}", crate::input::remote::command_line()),
         format!("model={model_label}"),
-        format!("model_sha256={}", args.model.sha256()?),
+        format!("model_sha256={model_sha256}"),
         format!("genome={}", args.genome.display()),
         format!("genome_contigs_sha256={}", contigs_sha256(&genome)),
         format!("annotation={}", source.path().display()),
         format!("tss={}", if args.tss.tss_bed.is_some() { "bed".to_string() } else { format!("{:?}", args.tss.tss).to_lowercase() }),
-        format!("window={}", crate::pipeline::precompute::WINDOW_RULE),
+        format!("window={}", crate::precompute::WINDOW_RULE),
         format!("flank={}", args.flank.map_or("whole window".to_string(), |f| f.to_string())),
+        format!("features_sha256={}", features.sha256()),
+        "check: the first 64 bits of sha256(model sha256, window rule, the TSS window's bases, its features): a reader recomputes it for every row it uses".to_string(),
     ];
     // the command, the features and the prediction's unit, as every xpresso table has them
     lines.extend(provenance(&model_label, &args.features).into_iter().skip(1));
-    let precompute = Precompute { predictor: model.as_ref(), batch_size: args.model.batch_size, quiet, flank: args.flank, shard: args.select.shard, provenance: lines };
+    let lines = super::args::recorded(lines);
+    let precompute = Precompute { predictor: model.as_ref(), batch_size: args.model.batch_size, quiet, flank: args.flank, shard: args.select.shard, provenance: lines, model_sha256 };
     let outputs = PrecomputeOutputs { table: args.output.clone(), calibration: args.calibration.clone() };
-    let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
+    let mut windows = TssWindows::new(&mut genome, features, args.tss.features_key);
     let summary = precompute.run(&mut windows, &source, &selection, &outputs)?;
     super::report_warnings(&summary.warnings, quiet);
     let secs = started.elapsed().as_secs_f64();

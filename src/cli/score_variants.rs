@@ -126,14 +126,17 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let output_type = args.output_type.unwrap_or_else(|| OutputType::from_name(&args.output));
     output_type.check(&args.output, args.write_index).map_err(super::usage_error)?;
+    if args.vcf.as_os_str() == "-" && args.select.shard.is_some() {
+        return Err(super::usage_error("--shard with --vcf -: standard input cannot be sharded (a shard reads its part of the VCF through the index); give the bgzipped VCF file with its index"));
+    }
     let (model, model_path) = args.model.load()?;
     let calibration = args.calibration.as_deref().map(|p| crate::precompute::calibration::Calibration::read_for(p, &args.model.sha256()?)).transpose()?;
     let mut genome = Genome::open(&args.genome)?;
+    let features = args.features.join()?;
     let precomputed = match &args.precomputed {
         Some(path) => {
-            let (model_sha256, contigs) = (args.model.sha256()?, super::precompute::contigs_sha256(&genome));
-            let features = super::args::features_line(&args.features);
-            let expected = crate::precompute::lookup::Expected { model_sha256: &model_sha256, genome_contigs_sha256: &contigs, window: crate::pipeline::precompute::WINDOW_RULE, features: &features };
+            let (model_sha256, contigs, features_sha256) = (args.model.sha256()?, super::precompute::contigs_sha256(&genome), features.sha256());
+            let expected = crate::precompute::lookup::Expected { model_sha256: &model_sha256, genome_contigs_sha256: &contigs, window: crate::precompute::WINDOW_RULE, features_sha256: &features_sha256 };
             Some(crate::precompute::lookup::Precomputed::open(path, &expected)?)
         }
         None => None,
@@ -141,7 +144,7 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
     let region = args.select.placed(&genome)?;
     let regions = args.select.regions(&genome)?;
     let source = args.tss.source().context("score-variants needs --gtf or --tss-bed")?;
-    let mut windows = TssWindows::new(&mut genome, args.features.join()?, args.tss.features_key);
+    let mut windows = TssWindows::new(&mut genome, features, args.tss.features_key);
     let index = TssIndex::load(&mut windows, &source)?;
     windows.check_usable(&source, false)?;
     let tss_warnings = windows.warnings();
@@ -162,11 +165,11 @@ pub fn run(args: ScoreVariantsArgs, quiet: bool) -> Result<()> {
         calibration,
         precomputed,
         tsv_notes: super::args::provenance(&model_path, &args.features),
-        provenance: vec![
+        provenance: super::args::recorded(vec![
             format!("xpressoVersion={}", env!("CARGO_PKG_VERSION")),
             format!("xpressoModel={model_path}"),
             format!("xpressoCommand={}", crate::input::remote::command_line()),
-        ],
+        ]),
     };
     let outputs = VariantOutputs { vcf: args.output, tsv: args.tsv, output_type, write_index: args.write_index };
     let summary = scoring.run(&mut genome, &index, reader, &outputs)?;

@@ -35,7 +35,7 @@ pub fn count(key: &str, value: impl Into<Value>) {
 
 /// Records the end-of-run warnings (as printed, one per line).
 pub fn warnings(lines: &[String]) {
-    with(|c| c.warnings.extend(lines.iter().cloned()));
+    with(|c| c.warnings.extend(lines.iter().map(|l| crate::input::remote::recorded(l))));
 }
 
 /// The row name: the main output's file name without its extensions (`genes` for

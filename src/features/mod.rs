@@ -74,6 +74,25 @@ impl FeatureTable {
         self.rows.len()
     }
 
+    /// sha256 of the table's content as the model sees it: every key (version removed) with
+    /// its 6 values as f32, sorted by key. The same table compressed, reordered, with other
+    /// comments or under another path has the same digest; any changed value does not.
+    pub fn sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut keys: Vec<&String> = self.rows.keys().collect();
+        keys.sort();
+        let mut h = Sha256::new();
+        for k in keys {
+            h.update(k.as_bytes());
+            h.update(b"\t");
+            for v in &self.rows[k] {
+                h.update(v.to_bits().to_le_bytes());
+            }
+            h.update(b"\n");
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
@@ -111,6 +130,11 @@ pub struct FeatureJoin {
 }
 
 impl FeatureJoin {
+    /// The table's content digest (`FeatureTable::sha256`), `none` without a table.
+    pub fn sha256(&self) -> String {
+        self.table.as_ref().map_or_else(|| "none".to_string(), FeatureTable::sha256)
+    }
+
     pub fn new(table: Option<FeatureTable>, policy: MissingFeatures) -> Self {
         FeatureJoin { table, policy, missing: 0, first_missing: None }
     }

@@ -276,7 +276,14 @@ impl Genome {
                 [id] => {
                     rows += 1;
                     for n in names.into_iter().filter(|n| !self.by_name.contains_key(n)) {
-                        self.alias_names.insert(n, id);
+                        if let Some(other) = self.alias_names.insert(n.clone(), id).filter(|&o| o != id) {
+                            return Err(crate::input::InputError::msg(format!(
+                                "chromosome alias file {} line {line}: '{n}' names {} here and {} on an earlier line: an alias must name one sequence",
+                                path.display(),
+                                self.contigs[id].name,
+                                self.contigs[other].name
+                            )));
+                        }
                     }
                 }
                 _ => {

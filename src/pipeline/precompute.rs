@@ -31,11 +31,7 @@ use crate::precompute::table::IndexedTable;
 use crate::window::onehot::{complement, NO_BASE};
 use crate::window::{self, TSS_INDEX};
 
-/// The window rule, as the `##window=` line of tables and calibration files states it.
-pub const WINDOW_RULE: &str = "10500 bp on the gene's strand: 7000 upstream, the TSS at index 7000, 3499 downstream; N past chromosome ends";
-
-/// The table's columns (its `#` header line).
-pub const COLUMNS: &str = "#chrom\tpos\tref\talt\tgene_id\tgene_name\ttranscript_id\tstrand\ttss_pos\tref_prediction\talt_prediction\tdelta";
+use crate::precompute::COLUMNS;
 
 pub struct PrecomputeOutputs {
     /// The bgzip table; its `.tbi` is written beside it.
@@ -52,6 +48,8 @@ pub struct Precompute<'a> {
     pub shard: Option<Shard>,
     /// `##` lines (without the `##`): what a reader checks before trusting the table.
     pub provenance: Vec<String>,
+    /// The model file's sha256, for each TSS's `check` column (`precompute::tss_check`).
+    pub model_sha256: String,
 }
 
 /// What a run did.
@@ -114,8 +112,9 @@ impl Precompute<'_> {
         let mut histogram = outputs.calibration.as_ref().map(|_| Histogram::default());
         let mut waiting: Vec<Row> = Vec::new();
         let mut references = vec![0f32; entries.len()];
+        let mut checks = vec![String::new(); entries.len()];
         let mut line = String::new();
-        let mut write = |rows: &[Row], references: &[f32], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
+        let mut write = |rows: &[Row], references: &[f32], checks: &[String], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
             for r in rows {
                 let e = &entries[r.entry as usize];
                 let t = &e.tss;
@@ -123,7 +122,7 @@ impl Precompute<'_> {
                 line.clear();
                 write!(
                     line,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\t{:.6}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\t{:.6}\t{}",
                     r.reference as char,
                     r.alt as char,
                     t.gene_id,
@@ -133,7 +132,8 @@ impl Precompute<'_> {
                     t.pos + 1,
                     reference,
                     r.prediction,
-                    r.delta
+                    r.delta,
+                    checks[r.entry as usize]
                 )?;
                 table.row(&t.chrom, r.pos + 1, &line)?;
                 if let Some(h) = histogram.as_mut() {
@@ -143,22 +143,23 @@ impl Precompute<'_> {
             Ok(())
         };
         // rows before `limit` on `contig` (all when the contig changes) can grow no more
-        let mut flush = |waiting: &mut Vec<Row>, until: Option<(ContigId, i64)>, contig: Option<ContigId>, references: &[f32], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
+        let mut flush = |waiting: &mut Vec<Row>, until: Option<(ContigId, i64)>, contig: Option<ContigId>, references: &[f32], checks: &[String], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
             waiting.sort_by_key(|r| (r.pos, r.entry, r.alt));
             let n = match until {
                 Some((c, limit)) if Some(c) == contig => waiting.partition_point(|r| (r.pos as i64) < limit),
                 _ => waiting.len(),
             };
-            write(&waiting[..n], references, table, histogram)?;
+            write(&waiting[..n], references, checks, table, histogram)?;
             waiting.drain(..n);
             Ok(())
         };
         let mut contig = None;
         ordered_map(tasks, 1, || (), work, |(i, w, sat)| {
             let e = &entries[i];
-            flush(&mut waiting, Some((e.contig, e.start)), contig, &references, &mut table, &mut histogram)?;
+            flush(&mut waiting, Some((e.contig, e.start)), contig, &references, &checks, &mut table, &mut histogram)?;
             contig = Some(e.contig);
             references[i] = sat.reference;
+            checks[i] = crate::precompute::tss_check(&self.model_sha256, &w, &e.features);
             for p in &sat.positions {
                 if p.ref_code == NO_BASE {
                     continue; // N: no rows
@@ -176,7 +177,7 @@ impl Precompute<'_> {
             progress.inc(1);
             Ok(())
         })?;
-        flush(&mut waiting, None, contig, &references, &mut table, &mut histogram)?;
+        flush(&mut waiting, None, contig, &references, &checks, &mut table, &mut histogram)?;
         progress.finish();
         windows.check_usable(source, selection.is_partial() || self.shard.is_some())?;
         let summary = PrecomputeSummary { tsss: computed.len() as u64, rows: table.rows, warnings: windows.warnings() };

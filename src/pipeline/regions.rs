@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::genome::{ContigId, Genome};
-use crate::input::{open_text, InputError};
+use crate::input::{open_text, InputError, OrInput};
 
 /// Intervals of the genome a run is restricted to.
 #[derive(Clone, Debug)]
@@ -29,7 +29,7 @@ impl Regions {
     pub fn read(path: &Path, genome: &Genome) -> Result<Self> {
         let name = path.to_string_lossy().to_lowercase();
         let bed = name.ends_with(".bed") || name.ends_with(".bed.gz") || name.ends_with(".bed.bgz");
-        let reader = open_text(path, "regions file")?;
+        let reader = open_text(path, "regions file").input()?;
         let mut by_contig: BTreeMap<ContigId, Vec<(u64, u64)>> = BTreeMap::new();
         let mut missing: BTreeMap<String, u64> = BTreeMap::new();
         let bad = |n: usize, what: String| InputError::msg(format!("regions file {} line {n}: {what}", path.display()));
@@ -46,7 +46,10 @@ impl Regions {
             };
             let (start, end) = if bed {
                 let (s, e) = (num(1)?, num(2)?);
-                if e <= s {
+                if e < s {
+                    return Err(bad(i + 1, format!("BED interval {s}-{e} ends before it starts")));
+                }
+                if e == s {
                     continue; // an empty BED interval holds no base
                 }
                 (s + 1, e)

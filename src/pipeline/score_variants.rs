@@ -200,7 +200,7 @@ impl ScoreVariants<'_> {
                     continue;
                 }
                 summary.written += 1;
-                vcf.record(&vcf_out::annotate_line(s, index, cal), &s.record.chrom, s.record.pos, s.record.end())?;
+                vcf.record(&vcf_out::annotate_line(s, index, cal), &s.record.chrom, s.record.pos, s.record.end(), || s.record.locus(&path))?;
                 if let Some(t) = &mut tsv {
                     tsv_out::write_rows(t, s, index, cal, min)?;
                 }

@@ -7,11 +7,12 @@
 //! the percentile is interpolated linearly. Memory: 65,536 counters.
 
 use std::io::{BufRead, Write};
+
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::input::InputError;
+use crate::input::{InputError, OrInput};
 use crate::output::Output;
 
 const BINS: usize = 1 << 16;
@@ -72,13 +73,19 @@ pub struct Calibration {
 }
 
 impl Calibration {
+    /// Reads a table (plain, gzip or bgzip, as `precompute --calibration` writes it), checking
+    /// every bin: finite edges with 0 <= from < to, bins in increasing order without overlap,
+    /// counts that add up (`snvs_below` is the sum of the bins before), and a total equal to the
+    /// header's `##snvs=`. Each failure names the file and line.
     pub fn read(path: &Path) -> Result<Self> {
         let shown = path.display();
-        let file = std::fs::File::open(path).map_err(|e| InputError::msg(format!("cannot open calibration table {shown}: {e}")))?;
-        let (mut meta, mut bins, mut header) = (Vec::new(), Vec::new(), false);
-        for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| InputError::msg(format!("{shown}: line {}: {e}", i + 1)))?;
-            let bad = |why: &str| InputError::msg(format!("{shown}: line {}: {why}: not an xpresso calibration table (xpresso precompute --calibration)", i + 1));
+        let reader = crate::input::open_text(path, "calibration table").input()?;
+        let (mut meta, mut bins, mut header) = (Vec::new(), Vec::<(f64, f64, u64, u64)>::new(), false);
+        let mut lines = 0;
+        for (i, line) in reader.lines().enumerate() {
+            lines = i + 1;
+            let line = line.map_err(|e| InputError::msg(format!("{shown}: line {}: {}", i + 1, crate::input::read_error(&e))))?;
+            let bad = |why: String| InputError::msg(format!("{shown}: line {}: {why} (an xpresso calibration table, from precompute --calibration, has 4 columns: abs_delta_from, abs_delta_to, snvs, snvs_below)", i + 1));
             if let Some(m) = line.strip_prefix("##") {
                 if let Some((k, v)) = m.split_once('=') {
                     meta.push((k.to_string(), v.to_string()));
@@ -87,24 +94,45 @@ impl Calibration {
             }
             if line.starts_with('#') {
                 if line != "#abs_delta_from\tabs_delta_to\tsnvs\tsnvs_below" {
-                    return Err(bad("unexpected column header"));
+                    return Err(bad("unexpected column header".into()));
                 }
                 header = true;
                 continue;
             }
+            if !header {
+                return Err(bad("a bin before the column header".into()));
+            }
             let f: Vec<&str> = line.split('\t').collect();
-            let parsed = (f.len() == 4).then(|| Some((f[0].parse::<f64>().ok()?, f[1].parse::<f64>().ok()?, f[2].parse::<u64>().ok()?, f[3].parse::<u64>().ok()?))).flatten();
-            let Some(bin) = parsed else { return Err(bad("expected 4 columns: from, to, snvs, snvs_below")) };
-            let expected_below = bins.last().map_or(0, |&(_, _, n, b): &(f64, f64, u64, u64)| b + n);
-            if !header || bin.0 >= bin.1 || bin.3 != expected_below || bins.last().is_some_and(|l| l.1 > bin.0) {
-                return Err(bad("bins out of order or counts that do not add up"));
+            if f.len() != 4 {
+                return Err(bad(format!("{} columns", f.len())));
+            }
+            let edge = |s: &str, what: &str| s.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0).ok_or_else(|| bad(format!("{what} '{s}' is not a finite |delta| >= 0")));
+            let count = |s: &str, what: &str| s.parse::<u64>().map_err(|_| bad(format!("{what} '{s}' is not a count")));
+            let bin = (edge(f[0], "abs_delta_from")?, edge(f[1], "abs_delta_to")?, count(f[2], "snvs")?, count(f[3], "snvs_below")?);
+            if bin.0 >= bin.1 {
+                return Err(bad(format!("the bin [{}, {}) is empty or reversed", f[0], f[1])));
+            }
+            if let Some(last) = bins.last() {
+                if last.1 > bin.0 {
+                    return Err(bad(format!("the bin from {} starts before the previous bin ends ({}): bins must increase", f[0], last.1)));
+                }
+            }
+            let below = bins.last().map_or(0, |&(_, _, n, b)| b + n);
+            if bin.3 != below {
+                return Err(bad(format!("snvs_below is {}, but the bins before hold {below}", bin.3)));
+            }
+            if bin.2 == 0 {
+                return Err(bad("a bin with no SNVs (the writer leaves those out)".into()));
             }
             bins.push(bin);
         }
         let total = bins.last().map_or(0, |&(_, _, n, b)| b + n);
-        let stated = meta.iter().find(|(k, _)| k == "snvs").and_then(|(_, v)| v.parse::<u64>().ok());
-        if total == 0 || stated != Some(total) {
-            return Err(InputError::msg(format!("{shown}: truncated or empty calibration table: its bins hold {total} SNVs, its header says {stated:?}")));
+        let stated = meta.iter().find(|(k, _)| k == "snvs").map(|(_, v)| v.as_str());
+        match stated.map(str::parse::<u64>) {
+            Some(Ok(n)) if n == total && total > 0 => {}
+            Some(Ok(n)) => return Err(InputError::msg(format!("{shown}: line {lines}: truncated or empty calibration table: its bins hold {total} SNVs, its ##snvs= line says {n}"))),
+            Some(Err(_)) => return Err(InputError::msg(format!("{shown}: its ##snvs= line ('{}') is not a count", stated.unwrap_or_default()))),
+            None => return Err(InputError::msg(format!("{shown}: no ##snvs= line: not an xpresso calibration table (xpresso precompute --calibration)"))),
         }
         Ok(Calibration { meta, bins, total })
     }
@@ -118,8 +146,8 @@ impl Calibration {
             Some(m) => return Err(InputError::msg(format!("{shown}: calibration table made with another model (sha256 {m}); this run's model has sha256 {model_sha256}: make one with this model (xpresso precompute --calibration)"))),
             None => return Err(InputError::msg(format!("{shown}: calibration table without a model_sha256 line: cannot tell which model made it"))),
         }
-        if cal.meta("window") != Some(crate::pipeline::precompute::WINDOW_RULE) {
-            return Err(InputError::msg(format!("{shown}: calibration table made with another window rule ({:?}); this xpresso uses: {}", cal.meta("window"), crate::pipeline::precompute::WINDOW_RULE)));
+        if cal.meta("window") != Some(crate::precompute::WINDOW_RULE) {
+            return Err(InputError::msg(format!("{shown}: calibration table made with another window rule ({}); this xpresso uses: {}", cal.meta("window").unwrap_or("none stated"), crate::precompute::WINDOW_RULE)));
         }
         Ok(cal)
     }

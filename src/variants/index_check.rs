@@ -21,7 +21,16 @@ use noodles::csi::BinningIndex;
 
 /// The error for an index that does not describe its file: names both and the fix.
 pub fn mismatch(path: &Path, index: &Path, is_bcf: bool, what: &str) -> anyhow::Error {
-    let fix = if is_bcf { format!("bcftools index -f {}", path.display()) } else { format!("tabix -f -p vcf {}", path.display()) };
+    mismatch_fixed(path, index, &fix(path, is_bcf), what)
+}
+
+/// The command that rebuilds a VCF's or BCF's index.
+pub fn fix(path: &Path, is_bcf: bool) -> String {
+    if is_bcf { format!("bcftools index -f {}", path.display()) } else { format!("tabix -f -p vcf {}", path.display()) }
+}
+
+/// `mismatch` for any bgzip file, with the command that rebuilds its index.
+pub fn mismatch_fixed(path: &Path, index: &Path, fix: &str, what: &str) -> anyhow::Error {
     crate::input::InputError::msg(format!("{}: its index {} does not match the file ({what}): rebuild the index ({fix})", path.display(), index.display()))
 }
 
@@ -72,7 +81,7 @@ pub fn is_block_start(file: &mut At, pos: VirtualPosition, file_len: u64) -> std
 }
 
 /// Checks that no data lies past the end of the last record `index` knows.
-pub fn check_covers(file: &mut At, index: &dyn BinningIndex, path: &Path, index_path: &Path, is_bcf: bool) -> Result<()> {
+pub fn check_covers(file: &mut At, index: &dyn BinningIndex, path: &Path, index_path: &Path, fix: &str) -> Result<()> {
     let file_len = file.len()?;
     let Some(end) = index.reference_sequences().filter_map(|r| r.metadata().map(|m| m.end_position())).max() else {
         return Ok(()); // an index without metadata pseudo-bins: nothing to compare
@@ -80,18 +89,18 @@ pub fn check_covers(file: &mut At, index: &dyn BinningIndex, path: &Path, index_
     let (mut offset, within) = (end.compressed(), u64::from(end.uncompressed()));
     let Some((bsize, isize)) = block_at(file, offset, file_len)? else {
         if offset >= file_len {
-            return Err(mismatch(path, index_path, is_bcf, &format!("it reaches byte {offset} of a {file_len}-byte file")));
+            return Err(mismatch_fixed(path, index_path, fix, &format!("it reaches byte {offset} of a {file_len}-byte file")));
         }
-        return Err(mismatch(path, index_path, is_bcf, &format!("its last record ends at byte {offset}, which is not a BGZF block start")));
+        return Err(mismatch_fixed(path, index_path, fix, &format!("its last record ends at byte {offset}, which is not a BGZF block start")));
     };
     if isize > within {
-        return Err(mismatch(path, index_path, is_bcf, "the file holds records past the last one the index knows"));
+        return Err(mismatch_fixed(path, index_path, fix, "the file holds records past the last one the index knows"));
     }
     offset += bsize;
     while offset < file_len {
         match block_at(file, offset, file_len)? {
             Some((b, 0)) => offset += b,
-            _ => return Err(mismatch(path, index_path, is_bcf, "the file holds records past the last one the index knows")),
+            _ => return Err(mismatch_fixed(path, index_path, fix, "the file holds records past the last one the index knows")),
         }
     }
     Ok(())

@@ -298,7 +298,7 @@ impl VariantReader {
         };
         let raw_len = raw.len()?;
         let index_path = self.index_path.clone();
-        index_check::check_covers(&mut raw, index.as_ref(), &self.path, &index_path, self.is_bcf)?;
+        index_check::check_covers(&mut raw, index.as_ref(), &self.path, &index_path, &index_check::fix(&self.path, self.is_bcf))?;
         let reader = bgzf::io::Reader::new(file);
         let source = if self.is_bcf { Source::Bcf(bcf::io::Reader::from(reader), Box::default()) } else { Source::Text(reader) };
         let visits = visits.into();

@@ -46,10 +46,18 @@ pub struct PairScore {
 }
 
 impl PairScore {
-    /// alt - reference, or the table's delta for a pair read from one.
+    /// alt - reference as the outputs print it (6 decimals), or the table's delta for a pair
+    /// read from one. Everything derived from a delta (percentile, PHRED, `--min-abs-delta`,
+    /// `XPRESSO_MAXABS`) uses this value, so a table's rounded delta and a computed one give
+    /// the same bytes in every output.
     pub fn delta(&self) -> f32 {
-        self.given.unwrap_or(self.alt - self.reference)
+        self.given.unwrap_or_else(|| printed(self.alt - self.reference))
     }
+}
+
+/// `x` as written with 6 decimals and read back.
+pub fn printed(x: f32) -> f32 {
+    format!("{x:.6}").parse().unwrap_or(x)
 }
 
 /// How a record came out.
@@ -86,6 +94,8 @@ struct RefWindow {
     /// Cone activations (native model), filled in the parallel step.
     cone: Option<Reference>,
     prediction: Option<f32>,
+    /// The window's `precompute::tss_check`, once a precomputed row for it was read.
+    check: Option<String>,
     last_chunk: u64,
 }
 
@@ -242,7 +252,29 @@ impl<'a> Scorer<'a> {
                 )));
             }
         }
-        Ok(rows.iter().find(|r| r.alt == alt && r.tss_pos == t.pos + 1 && r.plus == (t.strand == Strand::Plus) && r.gene_id == t.gene_id && r.transcript_id == t.transcript_id).cloned())
+        let Some(row) = rows.iter().find(|r| r.alt == alt && r.tss_pos == t.pos + 1 && r.plus == (t.strand == Strand::Plus) && r.gene_id == t.gene_id && r.transcript_id == t.transcript_id).cloned() else {
+            return Ok(None);
+        };
+        let cached = self.cache.get_mut(&tss).expect("cached before its rows are looked up");
+        let check = match &cached.check {
+            Some(c) => c.clone(),
+            None => {
+                let c = table.check_of(&cached.window, &self.index.get(tss).features);
+                cached.check = Some(c.clone());
+                c
+            }
+        };
+        if row.check != check {
+            return Err(crate::input::InputError::msg(format!(
+                "{path}: its row at {name}:{} for {} ({} TSS {}) was made from other inputs than this run: the model, the genome's sequence in that TSS's window, or its features differ (check {} in the table, {check} in this run); make the table from this run's inputs",
+                e.start + 1,
+                t.gene_id,
+                t.strand,
+                t.pos + 1,
+                row.check
+            )));
+        }
+        Ok(Some(row))
     }
 
     /// Cuts and caches the reference window of `tss` unless it is cached.
@@ -258,7 +290,7 @@ impl<'a> Scorer<'a> {
         if e.tss.strand == Strand::Minus {
             reverse_complement(&mut window);
         }
-        self.cache.insert(tss, RefWindow { forward, window, cone: None, prediction: None, last_chunk: self.chunk_no });
+        self.cache.insert(tss, RefWindow { forward, window, cone: None, prediction: None, check: None, last_chunk: self.chunk_no });
         self.new_references += 1;
         Ok(())
     }

@@ -63,6 +63,16 @@ impl OutputType {
         matches!(self, OutputType::Bcf | OutputType::BcfUncompressed)
     }
 
+    /// The `-O` letter, for messages.
+    fn letter(self) -> char {
+        match self {
+            OutputType::Vcf => 'v',
+            OutputType::VcfGz => 'z',
+            OutputType::Bcf => 'b',
+            OutputType::BcfUncompressed => 'u',
+        }
+    }
+
     /// Refuses the combinations that would write a file no reader takes for what its
     /// name says, or an index no reader could use.
     pub fn check(self, path: &Path, index: Option<IndexFormat>) -> Result<(), String> {
@@ -73,6 +83,14 @@ impl OutputType {
         }
         if (self.is_bcf() || name.contains(".bcf.")) && gz_name {
             return Err(format!("-o {name}: BCF is BGZF-compressed already; name it .bcf"));
+        }
+        // one rule: a name that says a format gets that format (a name that says none, or
+        // standard output, takes any -O)
+        if self.is_bcf() && name.ends_with(".vcf") {
+            return Err(format!("-o {name}: -O {} writes BCF into a name that says VCF; name it .bcf, or use -O v", self.letter()));
+        }
+        if !self.is_bcf() && name.ends_with(".bcf") {
+            return Err(format!("-o {name}: -O {} writes VCF text into a name that says BCF; use -O b, or name it .vcf{}", self.letter(), if self == OutputType::Vcf { "" } else { ".gz" }));
         }
         if let Some(format) = index {
             if name == "-" || name.starts_with("/dev/") {
@@ -164,8 +182,10 @@ pub struct VariantWriter {
     sink: Sink,
     index: Option<(Index, PathBuf)>,
     path: PathBuf,
-    /// The last record's chromosome and start, to refuse unsorted input under --write-index.
+    /// The last record's chromosome and start, and the chromosomes before it, to refuse
+    /// unsorted input under --write-index.
     last: Option<(String, u64)>,
+    finished: std::collections::HashSet<String>,
 }
 
 impl VariantWriter {
@@ -190,7 +210,7 @@ impl VariantWriter {
                 Sink::Bcf { writer: Box::new(writer), header: Box::new(parsed), integers, truncated: 0 }
             }
         };
-        let mut writer = VariantWriter { sink, index: None, path: path.to_path_buf(), last: None };
+        let mut writer = VariantWriter { sink, index: None, path: path.to_path_buf(), last: None, finished: Default::default() };
         if !kind.is_bcf() {
             writer.raw().write_all(text.as_bytes())?;
         }
@@ -235,8 +255,9 @@ impl VariantWriter {
         }
     }
 
-    /// One record: its text line (no newline), chromosome, 1-based start and end.
-    pub fn record(&mut self, line: &str, chrom: &str, start: u64, end: u64) -> Result<()> {
+    /// One record: its text line (no newline), chromosome, 1-based start and end; `locus`
+    /// names it in the input (file and line), for the error of an unsorted input.
+    pub fn record(&mut self, line: &str, chrom: &str, start: u64, end: u64, locus: impl Fn() -> String) -> Result<()> {
         let begin = self.virtual_position();
         match &mut self.sink {
             Sink::Text(o) => writeln!(o, "{line}")?,
@@ -262,14 +283,20 @@ impl VariantWriter {
         if self.index.is_none() {
             return Ok(());
         }
-        if let Some((c, p)) = &self.last {
-            if c == chrom && start < *p {
-                bail!("{}: --write-index needs sorted records, and {chrom}:{start} comes after {c}:{p} (sort the input with `bcftools sort`)", self.path.display());
-            }
+        let unsorted = |why: String| crate::input::InputError::msg(format!("{}: --write-index needs a sorted input: {why} (sort it with `bcftools sort`, or leave --write-index out)", locus()));
+        match &self.last {
+            Some((c, p)) if c == chrom && start < *p => return Err(unsorted(format!("{chrom}:{start} comes after {c}:{p}"))),
+            Some((c, _)) if c != chrom && self.finished.contains(chrom) => return Err(unsorted(format!("{chrom} comes again after {c}"))),
+            _ => {}
         }
         match &mut self.last {
             Some((c, p)) if c == chrom => *p = start,
-            _ => self.last = Some((chrom.to_string(), start)),
+            last => {
+                if let Some((c, _)) = last.take() {
+                    self.finished.insert(c);
+                }
+                self.last = Some((chrom.to_string(), start));
+            }
         }
         let chunk = Chunk::new(begin.expect("indexed outputs are BGZF"), finish.expect("indexed outputs are BGZF"));
         let shown = self.path.display().to_string();

@@ -55,9 +55,16 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// A line as outputs record it (`##` provenance, VCF headers, `--stats` JSON): every URL in
+/// it without credentials or query. Every provenance writer passes its lines through here,
+/// so a path that is a signed URL is never written into a file.
+pub fn recorded(line: &str) -> String {
+    redact(line)
+}
+
 /// The command line, as outputs record it (`##xpresso ... command=`), credentials removed.
 pub fn command_line() -> String {
-    redact(&std::env::args().collect::<Vec<_>>().join(" "))
+    recorded(&std::env::args().collect::<Vec<_>>().join(" "))
 }
 
 /// `url` with `.ext` added to its path, before any `?query` (where htslib looks for an index).
