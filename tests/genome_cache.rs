@@ -163,3 +163,49 @@ fn an_empty_or_unwritable_cache_setting() {
     let s = stderr(&o);
     assert!(s.contains("cannot create the genome cache") && s.contains("XPRESSO_GENOME_CACHE") && s.contains("plain-file/cache"), "{s}");
 }
+
+/// A lab-wide cache (a 0777 directory): a copy made by one user (whose umask left the lock
+/// file 0644) is used, and rebuilt when its source changed, by a second user. Run as root,
+/// the second user is `nobody` through setpriv; as anyone else there is no second uid to be.
+#[test]
+fn a_shared_cache_serves_and_is_rebuilt_by_a_second_user() {
+    if !Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n")) {
+        eprintln!("not root: no second user to run as");
+        return;
+    }
+    let c = Case::new();
+    std::fs::set_permissions(c.dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::set_permissions(c.p("ok.gtf"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    plain_gzip(&c.dir.path().join("g.fa.gz"), 2, 20_000, 1);
+    std::fs::set_permissions(c.p("g.fa.gz"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let cache = c.p("cache");
+    std::fs::create_dir(&cache).unwrap();
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let first = annotate(&c, "g.fa.gz", Some(&cache), &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    // the lock as a umask of 022 leaves it (xpresso now makes it 0666)
+    let lock = files(Path::new(&cache)).into_iter().find(|p| p.to_string_lossy().ends_with(".lock")).expect("a lock file");
+    assert_eq!(std::fs::metadata(&lock).unwrap().permissions().mode() & 0o777, 0o666, "the lock is shared");
+    std::fs::set_permissions(&lock, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let model = human_model().to_string_lossy().into_owned();
+    let as_nobody = || {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_xpresso")])
+            .args(["annotate", "-m", &model, "--genome", "g.fa.gz", "--gtf", &c.p("ok.gtf"), "-o", "-"])
+            .current_dir(c.dir.path())
+            .env("XPRESSO_GENOME_CACHE", &cache)
+            .output()
+            .expect("setpriv (util-linux) is needed to test a second user as root")
+    };
+    let second = as_nobody();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(stderr(&second).contains("using its BGZF copy"), "{}", stderr(&second));
+    assert_eq!(first.stdout, second.stdout);
+    // the source changes: the second user converts again, over the first user's files
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options().write(true).open(c.p("g.fa.gz")).unwrap().set_modified(later).unwrap();
+    let third = as_nobody();
+    assert!(third.status.success(), "{}", stderr(&third));
+    assert!(stderr(&third).contains("converting it once"), "{}", stderr(&third));
+    assert_eq!(first.stdout, third.stdout);
+}

@@ -43,6 +43,8 @@ pub struct Gff3TssReader {
     transcripts_filtered: u64,
     unstranded: u64,
     duplicate_tss: u64,
+    /// Transcript features without a `Parent`, and with one that is no gene seen before them.
+    orphans: (u64, u64),
     notes: Notes,
     ended: bool,
 }
@@ -73,6 +75,7 @@ impl Gff3TssReader {
             transcripts_filtered: 0,
             unstranded: 0,
             duplicate_tss: 0,
+            orphans: (0, 0),
             notes,
             ended: false,
         })
@@ -90,7 +93,13 @@ impl Gff3TssReader {
                 .map_err(|e| anyhow::anyhow!("GFF3 {} line {}: {}", self.path.display(), self.line_no, read_error(&e)))?;
             if n == 0 {
                 self.ended = true;
-                self.at_end();
+                self.at_end()?;
+                return Ok(None);
+            }
+            // a `##FASTA` directive ends the features: sequences follow (GFF3 spec)
+            if self.line.as_directive().is_some_and(|d| d.key() == "FASTA") {
+                self.ended = true;
+                self.at_end()?;
                 return Ok(None);
             }
             let line = std::mem::take(&mut self.line);
@@ -115,7 +124,14 @@ impl Gff3TssReader {
         let strand = r.strand()?;
         let ty = r.ty().to_string();
         let attrs = r.attributes();
-        let get = |key: &str| -> Result<Option<String>> { Ok(attrs.get(key.as_bytes()).transpose()?.map(|v| first(&v))) };
+        // a value decoded from `%09`, `%0A` ... would break every TSV and VCF written from it
+        let get = |key: &str| -> Result<Option<String>> {
+            let value = attrs.get(key.as_bytes()).transpose()?.map(|v| first(&v));
+            if let Some(c) = value.as_deref().and_then(|v| v.chars().find(|c| c.is_control())) {
+                bail!("attribute {key} decodes to a control character ({:?}): such a name would break the output's columns", c);
+            }
+            Ok(value)
+        };
         let all = |key: &str| -> Result<Vec<String>> {
             Ok(match attrs.get(key.as_bytes()).transpose()? {
                 Some(gff::record::attributes::field::Value::Array(a)) => a.iter().map(|s| s.to_string()).collect(),
@@ -152,8 +168,15 @@ impl Gff3TssReader {
             (copy, None)
         } else {
             // a transcript: its parent is a gene seen before (GFF3 lists parents first)
-            let Some(parent) = get("Parent")? else { return Ok(None) };
-            let Some(gene) = self.genes.get(&parent) else { return Ok(None) };
+            let transcript_like = ty.contains("RNA") || ty.contains("transcript");
+            let Some(parent) = get("Parent")? else {
+                self.orphans.0 += u64::from(transcript_like);
+                return Ok(None);
+            };
+            let Some(gene) = self.genes.get(&parent) else {
+                self.orphans.1 += u64::from(transcript_like);
+                return Ok(None);
+            };
             let gene = Gene { gene_id: gene.gene_id.clone(), gene_name: gene.gene_name.clone(), gene_type: gene.gene_type.clone() };
             self.seen.1 += 1;
             if self.options.level != TssLevel::Transcript {
@@ -201,7 +224,7 @@ impl Gff3TssReader {
         Ok(Some(Tss { gene_id, gene_name, transcript_id, chrom: r.reference_sequence_name().to_string(), pos, strand }))
     }
 
-    fn at_end(&self) {
+    fn at_end(&self) -> Result<()> {
         let shown = self.path.display();
         let what = if self.options.level == TssLevel::Gene { "gene" } else { "transcript" };
         if self.unstranded > 0 {
@@ -211,12 +234,25 @@ impl Gff3TssReader {
             self.notes.info(format!("{} {what} features of GFF3 {shown} not of --gene-type {}: left out", self.filtered_out, self.options.gene_types.join(",")));
         }
         if self.transcripts_filtered > 0 {
-            self.notes.info(format!("{} transcripts of GFF3 {shown} not of the asked --transcript-type/--transcript-tag: left out", self.transcripts_filtered));
+            let asked = self.options.transcript_filters().join(" / ");
+            if self.transcripts_filtered >= self.seen.1 && self.options.level == TssLevel::Transcript {
+                bail!("GFF3 {shown}: {asked} selects none of its {} transcripts: check the spelling (GENCODE tags such as Ensembl_canonical, MANE_Select, basic; types such as protein_coding, lncRNA)", self.seen.1);
+            }
+            self.notes.info(format!("{} transcripts of GFF3 {shown} not of {asked}: left out", self.transcripts_filtered));
+        }
+        if self.options.level == TssLevel::Transcript {
+            if self.orphans.0 > 0 {
+                self.notes.warn(format!("{} transcript features of GFF3 {shown} have no Parent attribute: no gene to give them, skipped", self.orphans.0));
+            }
+            if self.orphans.1 > 0 {
+                self.notes.warn(format!("{} transcript features of GFF3 {shown} name a Parent that is no gene listed before them (a transcript before its gene, or an unknown gene): skipped", self.orphans.1));
+            }
         }
         if self.duplicate_tss > 0 {
             self.notes.info(format!("{} transcripts of GFF3 {shown} share their gene's TSS with an earlier transcript: collapsed", self.duplicate_tss));
         }
         log::debug!("GFF3 {shown}: {} gene and {} transcript features", self.seen.0, self.seen.1);
+        Ok(())
     }
 }
 

@@ -3,9 +3,11 @@
 //! the file: only the current gene's TSS set is kept (GTFs list a gene's transcripts together).
 //! A GTF of exons only (UCSC's `genes.gtf`: no gene or transcript records) gives each
 //! transcript's TSS from its exons (the first exon's start on +, the last one's end on -),
-//! and each gene's from the span of its consecutive exons, as GENCODE draws gene records.
+//! and each gene's from the span of all its exons on a chromosome, wherever they lie in the
+//! file (UCSC sorts by position, so genes interleave), as GENCODE draws gene records; that
+//! mode keeps one span per transcript or gene.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,18 @@ pub struct GtfOptions {
 }
 
 impl GtfOptions {
+    /// The transcript filters asked for, as their flags (for messages).
+    pub fn transcript_filters(&self) -> Vec<String> {
+        let mut asked = Vec::new();
+        if !self.transcript_types.is_empty() {
+            asked.push(format!("--transcript-type {}", self.transcript_types.join(",")));
+        }
+        if !self.transcript_tags.is_empty() {
+            asked.push(format!("--transcript-tag {}", self.transcript_tags.join(",")));
+        }
+        asked
+    }
+
     /// Gene or transcript level, no filter.
     pub fn new(level: TssLevel) -> Self {
         GtfOptions { level, gene_types: Vec::new(), transcript_tags: Vec::new(), transcript_types: Vec::new() }
@@ -73,15 +87,21 @@ pub struct GtfTssReader {
     /// Decided by the first feature record: exons come before any gene or transcript record
     /// (an exon-only GTF), so TSSs are drawn from exons.
     exon_mode: Option<bool>,
-    /// The exons of the transcript (or gene) being gathered in exon mode.
-    group: Option<ExonGroup>,
+    /// Exon mode: every transcript's (or gene's) exons gathered over the whole file, by
+    /// (id, chromosome), in the order first seen; their TSSs are given at the end. Memory:
+    /// one span per transcript (or gene), a few tens of MB for a whole genome.
+    groups: Vec<ExonGroup>,
+    group_of: HashMap<(String, String), usize>,
+    /// TSSs gathered at the end of an exon-only GTF, not yet given.
+    pending: std::collections::VecDeque<Tss>,
 }
 
-/// Consecutive exons of one transcript (or gene): its span so far.
+/// The exons of one transcript (or gene) on one chromosome: their span so far.
 struct ExonGroup {
-    key: String,
     chrom: String,
     strand: GffStrand,
+    /// The line of its first exon, for messages.
+    line: u64,
     start: usize,
     end: usize,
     gene_id: String,
@@ -113,11 +133,16 @@ impl GtfTssReader {
             notes,
             ended: false,
             exon_mode: None,
-            group: None,
+            groups: Vec::new(),
+            group_of: HashMap::new(),
+            pending: Default::default(),
         })
     }
 
     fn next_tss(&mut self) -> Result<Option<Tss>> {
+        if let Some(tss) = self.pending.pop_front() {
+            return Ok(Some(tss));
+        }
         if self.ended {
             return Ok(None);
         }
@@ -129,9 +154,14 @@ impl GtfTssReader {
                 .map_err(|e| anyhow::anyhow!("GTF {} line {}: {}", self.path.display(), self.line_no, read_error(&e)))?;
             if n == 0 {
                 self.ended = true;
-                let last = self.group.take().map(|g| self.finish_group(g)).transpose()?.flatten();
+                for g in std::mem::take(&mut self.groups) {
+                    if let Some(tss) = self.finish_group(g)? {
+                        self.pending.push_back(tss);
+                    }
+                }
+                self.group_of.clear();
                 self.at_end()?;
-                return Ok(last);
+                return Ok(self.pending.pop_front());
             }
             if self.line.as_ref().trim_ascii().is_empty() {
                 continue;
@@ -263,8 +293,9 @@ impl GtfTssReader {
         Ok(Some(Tss { gene_id, gene_name, transcript_id, chrom, pos, strand }))
     }
 
-    /// An exon of an exon-only GTF: extends the current group, or closes it (returning its
-    /// TSS) and starts the next.
+    /// An exon of an exon-only GTF: extends its transcript's (or gene's) span, or starts it.
+    /// A transcript with exons on both strands of one chromosome is bad input; the same id
+    /// on two chromosomes (UCSC lists PAR and alt-contig copies so) is two TSSs.
     fn exon(&mut self, r: &gtf::Record<'_>, start: usize, end: usize, strand: GffStrand) -> Result<Option<Tss>> {
         let attrs = Attrs(r.attributes()?);
         let Some(gene_id) = attrs.get("gene_id")? else { bail!("no gene_id attribute") };
@@ -274,28 +305,29 @@ impl GtfTssReader {
             TssLevel::Gene => gene_id.clone(),
             TssLevel::Transcript => transcript_id.clone().unwrap_or_else(|| gene_id.clone()),
         };
-        if let Some(g) = &mut self.group {
-            if g.key == key && g.chrom == chrom && g.strand == strand {
-                (g.start, g.end) = (g.start.min(start), g.end.max(end));
-                return Ok(None);
+        if let Some(&i) = self.group_of.get(&(key.clone(), chrom.clone())) {
+            let g = &mut self.groups[i];
+            if g.strand != strand {
+                let what = if self.options.level == TssLevel::Gene { "gene_id" } else { "transcript_id" };
+                bail!("{what} {key} has exons on both strands of {chrom} (the first at line {}): one TSS direction cannot be drawn", g.line);
             }
+            (g.start, g.end) = (g.start.min(start), g.end.max(end));
+            return Ok(None);
         }
         let keep = self.kept(&attrs)?;
-        let next = ExonGroup {
-            key,
+        self.group_of.insert((key, chrom.clone()), self.groups.len());
+        self.groups.push(ExonGroup {
             chrom,
             strand,
+            line: self.line_no,
             start,
             end,
             gene_id,
             gene_name: attrs.get("gene_name")?,
             transcript_id: if self.options.level == TssLevel::Transcript { Some(transcript_id.unwrap_or_default()) } else { None },
             keep,
-        };
-        match self.group.replace(next) {
-            Some(done) => self.finish_group(done),
-            None => Ok(None),
-        }
+        });
+        Ok(None)
     }
 
     /// The TSS of a gathered exon group (counted as its gene or transcript).
@@ -333,12 +365,9 @@ impl GtfTssReader {
             self.notes.info(format!("{} {what} records of GTF {shown} not of --gene-type {}: left out", self.stats.filtered_out, self.options.gene_types.join(",")));
         }
         if self.stats.transcripts_filtered > 0 {
-            let mut asked = Vec::new();
-            if !self.options.transcript_types.is_empty() {
-                asked.push(format!("--transcript-type {}", self.options.transcript_types.join(",")));
-            }
-            if !self.options.transcript_tags.is_empty() {
-                asked.push(format!("--transcript-tag {}", self.options.transcript_tags.join(",")));
+            let asked = self.options.transcript_filters();
+            if self.stats.transcripts_filtered >= transcripts && self.options.level == TssLevel::Transcript {
+                bail!("GTF {shown}: {} selects none of its {transcripts} transcripts: check the spelling (GENCODE tags such as Ensembl_canonical, MANE_Select, basic; types such as protein_coding, lncRNA)", asked.join(" / "));
             }
             self.notes.info(format!("{} transcripts of GTF {shown} not of {}: left out", self.stats.transcripts_filtered, asked.join(" / ")));
         }

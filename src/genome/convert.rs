@@ -83,12 +83,7 @@ pub fn bgzf_copy(source: &Path) -> Result<Copy> {
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the genome cache {} for the BGZF copy of {}: {MOVE_IT}", dir.display(), source.display()))?;
     let copy = copy_path(source, &dir)?;
     let lock_path = crate::output::suffixed(&copy, "lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .with_context(|| format!("cannot write in the genome cache {}: {MOVE_IT}", dir.display()))?;
+    let lock = open_lock(&lock_path).with_context(|| format!("cannot write in the genome cache {}: {MOVE_IT}", dir.display()))?;
     if lock.try_lock().is_err() {
         log::info!("another xpresso run is converting {}: waiting for it", source.display());
         lock.lock().with_context(|| format!("cannot lock {}", lock_path.display()))?;
@@ -116,6 +111,21 @@ pub fn bgzf_copy(source: &Path) -> Result<Copy> {
     file.write_all(format!("{stamp}{copy_stamp}").as_bytes())?;
     tmp.persist_now(&stamp_path)?;
     Ok(result)
+}
+
+/// The lock file of a copy, shared by every user of the cache: created 0666 whatever the
+/// umask (it holds nothing), and opened read-only where another user made it without giving
+/// write access (a lock needs no write access: `flock` takes a read-only descriptor).
+fn open_lock(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new().create_new(true).write(true).mode(0o666).open(path) {
+        Ok(file) => {
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o666));
+            Ok(file)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => File::open(path),
+        Err(e) => Err(e),
+    }
 }
 
 /// Decompresses `source` and writes it as BGZF to `dest` through a temporary file.

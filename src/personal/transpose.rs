@@ -4,6 +4,10 @@
 //! row of f32 per gene, NaN for NA), and are transposed at the end by blocks of samples: a
 //! block's column of every gene is read with one `pread` per gene. Memory: the gene names
 //! and one block (`BLOCK` samples x genes x 4 bytes: 16 MB for 62,703 genes).
+//!
+//! A gene id given at several TSSs (PAR genes on chrX and chrY, a GTF with repeated ids) would
+//! make two columns of one name, which a TWAS tool reads as one: every such column is named
+//! `ID@CHROM:TSS` instead (1-based TSS), with a warning.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -17,22 +21,28 @@ const BLOCK: usize = 64;
 /// Gene values by sample, gathered gene by gene.
 pub struct Transposer {
     samples: Vec<String>,
-    genes: Vec<String>,
+    /// Each column's gene id and its TSS (`CHROM:TSS`).
+    genes: Vec<(String, String)>,
     file: BufWriter<File>,
+}
+
+/// Errors of the temporary file say where it is (a full TMPDIR is the usual cause).
+fn in_tmpdir(e: std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!("cannot write the temporary file of the samples x genes matrix in {} (TMPDIR): {e}; set TMPDIR to a directory with room (about 4 bytes x samples x genes)", std::env::temp_dir().display())
 }
 
 impl Transposer {
     pub fn new(samples: Vec<String>) -> Result<Self> {
-        let file = tempfile::tempfile().context("cannot create a temporary file for the samples x genes matrix")?;
+        let file = tempfile::tempfile().map_err(in_tmpdir)?;
         Ok(Transposer { samples, genes: Vec::new(), file: BufWriter::with_capacity(1 << 20, file) })
     }
 
-    /// One gene's values, one per sample (`None`: NA).
-    pub fn push(&mut self, gene: &str, values: impl Iterator<Item = Option<f32>>) -> Result<()> {
-        self.genes.push(gene.to_string());
+    /// One gene's values, one per sample (`None`: NA); `locus` is its TSS, `CHROM:TSS`.
+    pub fn push(&mut self, gene: &str, locus: &str, values: impl Iterator<Item = Option<f32>>) -> Result<()> {
+        self.genes.push((gene.to_string(), locus.to_string()));
         let mut n = 0;
         for v in values {
-            self.file.write_all(&v.unwrap_or(f32::NAN).to_le_bytes())?;
+            self.file.write_all(&v.unwrap_or(f32::NAN).to_le_bytes()).map_err(in_tmpdir)?;
             n += 1;
         }
         assert_eq!(n, self.samples.len(), "one value per sample");
@@ -41,8 +51,17 @@ impl Transposer {
 
     /// Writes `FID IID gene...` and one row per sample (FID = IID = the sample name).
     pub fn write(self, out: &mut impl Write) -> Result<()> {
-        let file = self.file.into_inner().map_err(|e| e.into_error())?;
-        writeln!(out, "FID\tIID\t{}", self.genes.join("\t"))?;
+        let file = self.file.into_inner().map_err(|e| in_tmpdir(e.into_error()))?;
+        let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (g, _) in &self.genes {
+            *count.entry(g).or_default() += 1;
+        }
+        let repeated = count.values().filter(|&&n| n > 1).count();
+        if repeated > 0 {
+            log::warn!("{repeated} gene ids are given at several TSSs (PAR genes, repeated ids): their columns are named ID@CHROM:TSS so that none is given twice");
+        }
+        let names: Vec<String> = self.genes.iter().map(|(g, locus)| if count[g.as_str()] > 1 { format!("{g}@{locus}") } else { g.clone() }).collect();
+        writeln!(out, "FID\tIID\t{}", names.join("\t"))?;
         let (n, g) = (self.samples.len(), self.genes.len());
         let mut block = vec![0u8; BLOCK * 4];
         let mut columns = vec![0f32; BLOCK * g];
@@ -81,7 +100,7 @@ mod tests {
         let samples: Vec<String> = (0..150).map(|i| format!("S{i}")).collect();
         let mut t = Transposer::new(samples).unwrap();
         for g in 0..7 {
-            t.push(&format!("G{g}"), (0..150).map(|s| (s % 11 != g).then_some(g as f32 + s as f32 / 1000.0))).unwrap();
+            t.push(&format!("G{g}"), "chr1:1", (0..150).map(|s| (s % 11 != g).then_some(g as f32 + s as f32 / 1000.0))).unwrap();
         }
         let mut out = Vec::new();
         t.write(&mut out).unwrap();

@@ -412,7 +412,7 @@ impl Personal<'_> {
                 Some(t) => {
                     let t_ = &plan.entry.tss;
                     let name = if per_transcript { t_.transcript_id.as_deref().unwrap_or(&t_.gene_id) } else { &t_.gene_id };
-                    t.push(name, plan.haplotypes.iter().map(|haps| sample_mean(plan, values, haps)))?;
+                    t.push(name, &format!("{}:{}", t_.chrom, t_.pos + 1), plan.haplotypes.iter().map(|haps| sample_mean(plan, values, haps)))?;
                     if let Some(long) = long.as_mut() {
                         write_long(long, plan, values, per_transcript, samples)?;
                     }
