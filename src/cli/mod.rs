@@ -98,7 +98,7 @@ impl Command {
 /// Parses the command line, runs it, prints any error as one line, returns the exit status.
 pub fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
-    let matches = Cli::command().get_matches();
+    let matches = Cli::command().get_matches_from(std::env::args_os().map(local_file_url));
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -141,6 +141,21 @@ pub fn main() -> ExitCode {
                 ExitCode::from(if input { EXIT_INPUT } else { EXIT_RUNTIME })
             }
         },
+    }
+}
+
+/// A `file://` URL (as a URL-minded tool or a workflow engine writes a local path) is the
+/// file it names: `file:///data/g.fa` is `/data/g.fa`, also after `--flag=`; a `file://`
+/// URL naming a host is left as written (and then not found).
+fn local_file_url(arg: std::ffi::OsString) -> std::ffi::OsString {
+    let Some(text) = arg.to_str() else { return arg };
+    let (flag, value) = match text.split_once('=') {
+        Some((f, v)) if f.starts_with("--") => (format!("{f}="), v),
+        _ => (String::new(), text),
+    };
+    match value.strip_prefix("file://").filter(|p| p.starts_with('/')) {
+        Some(path) => format!("{flag}{path}").into(),
+        None => arg,
     }
 }
 

@@ -55,6 +55,16 @@ pub fn check(inputs: &[Named], outputs: &[Named]) -> Result<(), String> {
                 return Err(format!("{} {}: descriptor {n} is not open", o.flag, o.path.display()));
             }
         }
+        // a `.gz` name is a promise of bgzip, which only files get: a link from such a name to
+        // standard output or a descriptor would get plain text under it
+        if matches!(d, Destination::Stdout | Destination::Descriptor(_)) && !is_stream(&o.path) && super::is_compressed_name(&o.path) {
+            let to = if d == Destination::Stdout { "standard output".to_string() } else { "an open descriptor".to_string() };
+            return Err(format!(
+                "{} {}: the name says bgzip, but it leads to {to} (a link to /dev/stdout or /dev/fd/N), where xpresso writes plain text; name a file for bgzip, or write to `-` and pipe into bgzip",
+                o.flag,
+                o.path.display()
+            ));
+        }
         resolved.push((o, d));
     }
     let stdouts: Vec<&Named> = resolved.iter().filter(|(_, d)| *d == Destination::Stdout).map(|(o, _)| *o).collect();

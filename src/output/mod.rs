@@ -172,7 +172,7 @@ pub fn suffixed(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-fn is_compressed_name(path: &Path) -> bool {
+pub(crate) fn is_compressed_name(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("gz" | "bgz"))
 }
 
