@@ -9,6 +9,7 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -411,6 +412,62 @@ fn a_bcf_a_bed_a_features_table_and_a_regions_file_by_url_give_the_local_outputs
         let rows = |t: &[String]| t.iter().filter(|l| !l.starts_with("##features:")).cloned().collect::<Vec<_>>();
         assert_eq!(rows(&local), rows(&remote), "{name}");
     }
+}
+
+/// A URL's credentials and signature (`user:pw@`, `?sig=`, `X-Amz-Signature`) never reach an
+/// output: every subcommand reading a features table by a signed URL, every file it writes
+/// (tables, VCF, calibration, `--stats`) and its messages are searched for them.
+#[cfg(feature = "remote")]
+#[test]
+fn credentials_in_urls_are_written_into_no_output() {
+    let d = data();
+    let server = Server::start(&d.dir.path().join("served"));
+    let served = d.dir.path().join("served");
+    let (genome, gtf, vcf) = (s(&d.genome), s(&d.gtf), s(&d.vcf));
+    let (status, genes, stderr) = xpresso(&["annotate", "-q", "-g", &genome, "--gtf", &gtf]);
+    assert!(status.success(), "{stderr}");
+    let ids: Vec<String> = body(&genes).iter().filter(|l| !l.starts_with('#') && !l.starts_with("gene_id")).take(3).map(|l| l.split('\t').next().unwrap().to_string()).collect();
+    let table: String = std::iter::once("gene_id\tf1\tf2\tf3\tf4\tf5\tf6\n".to_string()).chain(ids.iter().map(|id| format!("{id}\t0.5\t-1\t0.25\t2\t-0.5\t1\n"))).collect();
+    std::fs::write(served.join("features.tsv"), table).unwrap();
+    let url = format!("http://user:s3cret@127.0.0.1:{}/features.tsv?sig=SIGNED&X-Amz-Signature=SIGNED", server.port);
+    let out = d.dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let o = |name: &str| s(&out.join(name));
+    let region = "22:20000000-21000000";
+    let runs: Vec<Vec<String>> = vec![
+        vec!["annotate", "-g", &genome, "--gtf", &gtf, "-o", &o("a.tsv.gz"), "--bed", &o("a.bed"), "--stats", &o("a.json")].into_iter().map(String::from).collect(),
+        vec!["score-variants", "-g", &genome, "--gtf", &gtf, "--vcf", &vcf, "--region", region, "-o", &o("s.vcf.gz"), "--tsv", &o("s.tsv"), "--stats", &o("s.json")].into_iter().map(String::from).collect(),
+        vec!["personal", "-g", &genome, "--gtf", &gtf, "--vcf", &vcf, "--region", region, "-o", &o("p.tsv"), "--stats", &o("p.json")].into_iter().map(String::from).collect(),
+        vec!["precompute", "-g", &genome, "--gtf", &gtf, "--region", region, "--flank", "20", "-o", &o("t.tsv.gz"), "--calibration", &o("c.tsv"), "--stats", &o("t.json")].into_iter().map(String::from).collect(),
+        vec!["ism", "-g", &genome, "--gtf", &gtf, "--gene", &ids[0], "--range", "-10:10", "-o", &o("i.tsv"), "--stats", &o("i.json")].into_iter().map(String::from).collect(),
+    ];
+    for run in &runs {
+        let mut args: Vec<&str> = run.iter().map(String::as_str).collect();
+        args.extend(["--features", &url, "--missing-features", "zero"]);
+        let (status, stdout, stderr) = xpresso(&args);
+        assert!(status.success(), "{}: {stderr}", run[0]);
+        for text in [&stdout, &stderr] {
+            assert!(!text.contains("s3cret") && !text.contains("SIGNED"), "{}: {text}", run[0]);
+        }
+    }
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let mut raw = Vec::new();
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut raw).unwrap();
+        } else {
+            raw = bytes;
+        }
+        let text = String::from_utf8_lossy(&raw);
+        assert!(!text.contains("s3cret") && !text.contains("SIGNED"), "{}: {}", path.display(), &text[..text.len().min(2000)]);
+        seen += 1;
+    }
+    assert!(seen >= 14, "{seen} outputs searched");
+    // the features line still names where they came from
+    let tsv = { let mut t = String::new(); flate2::read::MultiGzDecoder::new(std::fs::File::open(o("a.tsv.gz")).unwrap()).read_to_string(&mut t).unwrap(); t };
+    assert!(tsv.contains(&format!("127.0.0.1:{}/features.tsv", server.port)), "{}", &tsv[..tsv.len().min(1500)]);
 }
 
 /// A server that fails (503) or drops answers is retried, with a warning, and the run gives
