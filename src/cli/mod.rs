@@ -98,7 +98,15 @@ impl Command {
 /// Parses the command line, runs it, prints any error as one line, returns the exit status.
 pub fn main() -> ExitCode {
     use clap::{CommandFactory, FromArgMatches};
-    let matches = Cli::command().get_matches_from(std::env::args_os().map(local_file_url));
+    // `models fetch --url` takes URLs as such (file:// included); every other argument that
+    // is a file:// URL is the local path it names
+    let mut after_url = false;
+    let args = std::env::args_os().map(|a| {
+        let keep = after_url || a.to_str().is_some_and(|t| t.starts_with("--url="));
+        after_url = a == "--url";
+        if keep { a } else { local_file_url(a) }
+    });
+    let matches = Cli::command().get_matches_from(args);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

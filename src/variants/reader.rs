@@ -683,7 +683,7 @@ impl Indexed {
             let what = format!("a chunk starts at byte {} (+{}), which is not inside a BGZF block of the file", pos.compressed(), pos.uncompressed());
             return Err(index_check::mismatch(path, &self.index_path, is_bcf, &what));
         }
-        let failed = |e: io::Error| anyhow::anyhow!("{}: cannot read at {pos:?} through its index (a corrupt BGZF block, or an index of another file?): {}", path.display(), crate::input::read_error(&e));
+        let failed = |e: io::Error| anyhow::anyhow!("{}: cannot read at byte {} (+{}) through its index (a corrupt BGZF block, or an index of another file?): {}", path.display(), pos.compressed(), pos.uncompressed(), crate::input::read_error(&e));
         match &mut self.source {
             Source::Text(r) if pos.uncompressed() > 0 => {
                 let before = VirtualPosition::try_from((pos.compressed(), pos.uncompressed() - 1)).expect("inside the block");
