@@ -12,7 +12,7 @@ use std::process::Command;
 use proptest::test_runner::{Config, TestRunner};
 
 use common::mutate::{cases, edits, mutate};
-use common::{human_model, random_bases, shared, write_fasta};
+use common::{human_model, random_bases, shared, strip_commands, write_fasta};
 
 /// Runs the binary in `root`; (exit status, stdout, stderr).
 fn run(root: &Path, args: &[&str]) -> (i32, String, String) {
@@ -31,11 +31,6 @@ fn clean(root: &Path, code: i32, stderr: &str, name: &str, label: &str) {
     }
     let left: Vec<String> = std::fs::read_dir(root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".partial")).collect();
     assert!(left.is_empty(), "{label}: {left:?}");
-}
-
-/// The provenance lines naming the command differ between runs.
-fn strip_commands(text: &str) -> String {
-    text.lines().filter(|l| !l.starts_with("##xpressoCommand") && !l.contains("command=")).collect::<Vec<_>>().join("\n")
 }
 
 /// bgzip + tabix `text` as `name` in `root`: whether tabix indexed it (it refuses unsorted rows).

@@ -6,36 +6,15 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-use common::{shared, xpresso};
+use common::chr2::{genome, gtf, gunzip, piece};
+use common::{strip_commands, xpresso};
 use xpresso::precompute::calibration::Calibration;
 
 /// TSSs whose 10.5 kb windows lie inside the piece on either strand.
 const REGION: &str = "chr2:7002-2326274";
-
-fn genome() -> String {
-    shared().join("data/genome/chr2_1-2333275.fa.gz").to_string_lossy().into_owned()
-}
-
-fn gtf() -> String {
-    shared().join("data/annotation/hg38_gencode_genes_transcripts.gtf.gz").to_string_lossy().into_owned()
-}
-
-/// The piece's bases (upper case), from its bgzip FASTA.
-fn piece() -> Vec<u8> {
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(genome()).unwrap()).read_to_string(&mut text).unwrap();
-    text.lines().filter(|l| !l.starts_with('>')).flat_map(|l| l.bytes()).map(|b| b.to_ascii_uppercase()).collect()
-}
-
-fn gunzip(path: &Path) -> String {
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()).read_to_string(&mut text).unwrap();
-    text
-}
 
 fn body(text: &str) -> Vec<&str> {
     text.lines().filter(|l| !l.starts_with('#')).collect()
@@ -244,10 +223,6 @@ fn a_calibration_table_from_another_model_is_refused() {
     assert_eq!(status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("mouse_calibration.tsv"), "{stderr}");
     assert!(!out.exists());
-}
-
-fn strip_commands(text: &str) -> String {
-    text.lines().filter(|l| !l.contains("ommand=")).map(|l| format!("{l}\n")).collect()
 }
 
 /// `score-variants --precomputed` reads the table's SNVs and computes the rest: its outputs

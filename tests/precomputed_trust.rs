@@ -8,31 +8,11 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-use common::{mouse_model, shared, xpresso};
-
-fn genome() -> String {
-    shared().join("data/genome/chr2_1-2333275.fa.gz").to_string_lossy().into_owned()
-}
-
-fn gtf() -> String {
-    shared().join("data/annotation/hg38_gencode_genes_transcripts.gtf.gz").to_string_lossy().into_owned()
-}
-
-fn piece() -> Vec<u8> {
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(genome()).unwrap()).read_to_string(&mut text).unwrap();
-    text.lines().filter(|l| !l.starts_with('>')).flat_map(|l| l.bytes()).map(|b| b.to_ascii_uppercase()).collect()
-}
-
-fn gunzip(path: &str) -> String {
-    let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap()).read_to_string(&mut text).unwrap();
-    text
-}
+use common::chr2::{genome, gtf, gunzip, piece};
+use common::{mouse_model, strip_commands, xpresso};
 
 /// bgzip + tabix a table text into `path`.
 fn write_table(path: &str, text: &str) {
@@ -41,11 +21,6 @@ fn write_table(path: &str, text: &str) {
     for (cmd, args) in [("bgzip", vec!["-f", plain]), ("tabix", vec!["-f", "-s1", "-b2", "-e2", path])] {
         assert!(Command::new(cmd).args(&args).status().unwrap().success(), "{cmd}");
     }
-}
-
-/// Lines without the provenance lines naming the command.
-fn strip_commands(text: &str) -> String {
-    text.lines().filter(|l| !l.contains("command=") && !l.starts_with("##xpressoCommand")).collect::<Vec<_>>().join("\n")
 }
 
 struct Setup {

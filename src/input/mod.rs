@@ -5,6 +5,7 @@
 //! whole and gzip alone cannot tell) is refused before it is read, or at its end on stdin.
 
 pub mod at;
+pub mod index_check;
 pub mod remote;
 
 use std::fs::File;

@@ -24,7 +24,7 @@ use crate::input::at::At;
 use crate::input::InputError;
 use crate::model::arch::N_FEATURES;
 use crate::output::suffixed;
-use crate::variants::index_check;
+use crate::input::index_check;
 
 /// The 28-byte BGZF end-of-file block every complete bgzip file ends with.
 const BGZF_EOF: [u8; 28] = [0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 0x42, 0x43, 0x02, 0, 0x1b, 0, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0];

@@ -6,7 +6,6 @@ pub mod allele;
 pub mod alt_window;
 pub mod bcf_gt;
 pub mod contigs;
-pub mod index_check;
 pub mod prefetch;
 pub mod reader;
 pub mod score;

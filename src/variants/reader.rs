@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use super::bcf_gt::{self, BcfGenotypes};
-use super::index_check;
+use crate::input::index_check;
 use crate::input::at::At;
 use crate::input::{remote, OrInput};
 use anyhow::{bail, Context, Result};

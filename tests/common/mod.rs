@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod case;
+pub mod chr2;
 pub mod mutate;
 pub mod oracle;
 
@@ -197,4 +198,10 @@ pub fn bgzip_and_index(src: &str, dst: &Path) {
     let index = noodles::vcf::fs::index(dst).unwrap();
     let noodles::vcf::Index::Tabix(index) = index else { panic!("a tabix index") };
     noodles::tabix::fs::write(std::path::PathBuf::from(format!("{}.tbi", dst.display())), &index).unwrap();
+}
+
+/// An output's text without the provenance lines that name the command (`##...command=`,
+/// `##xpressoCommand=`), which differ between runs that must otherwise agree.
+pub fn strip_commands(text: &str) -> String {
+    text.lines().filter(|l| !l.contains("ommand=")).map(|l| format!("{l}\n")).collect()
 }

@@ -2,7 +2,7 @@
 //! reads through), so a remote index older than its data is caught as a local one is by its
 //! mtime. For `http(s)://` and `ftp://` only: an `s3://` or `gs://` object needs a signed
 //! request that htslib makes but does not expose; there the structural checks of the index
-//! against its data (`variants::index_check`) stand alone. A URL this run has fetched from
+//! against its data (`input::index_check`) stand alone. A URL this run has fetched from
 //! needs no request: its first answer's date is kept (`http::known_modified`).
 
 /// Seconds since the epoch at which the server says `url` last changed; `None` when it does

@@ -1,4 +1,5 @@
-//! What a tabix/CSI index must satisfy before records are read through it. An index newer
+//! What a tabix/CSI index must satisfy before records are read through it (a VCF/BCF of
+//! `variants::reader`, a precompute table of `precompute::lookup`). An index newer
 //! than its file can still be of another version of it (the file re-bgzipped, appended to,
 //! rewritten by a tool that kept the old index): read through, it silently drops or misreads
 //! records. The checks are cheap (a few reads of block headers; for a remote file, from the
