@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 budget="${1:-600}"
 cases="${2:-2000}"
 export XPRESSO_SHARED="${XPRESSO_SHARED:-$(cd .. && pwd)/shared}"
+# the tree is built with every feature, as the tests are (.ci/run installs libtorch for them)
+source .ci/libtorch-env.sh
 cargo test --all-features --test fuzz --test fuzz_lookups --no-run -q
 start=$(date +%s)
 rounds=0
