@@ -188,11 +188,24 @@ fn rows_that_lie_and_damaged_tables_are_refused() {
         f.join("\t")
     };
     // a delta that is not alt_prediction - ref_prediction
-    let t = edit("delta.tsv.gz", &|l| vec![if at(l, "264007") && l.contains("\tA\t") { with(l, 11, "0.5") } else { l.to_string() }]);
+    let t = edit("delta.tsv.gz", &|l| vec![if at(l, "264007") && l.contains("\tA\t") { with(l, 11, "0.500000") } else { l.to_string() }]);
     s.refused(&genome, &t, &[], "where alt_prediction - ref_prediction is");
+    // ... off in its last digit only
+    let last_digit = |v: &str, by: i64| {
+        let m: i64 = v.replace('.', "").parse::<i64>().unwrap() + by;
+        format!("{}{}.{:06}", if m < 0 { "-" } else { "" }, m.abs() / 1_000_000, m.abs() % 1_000_000)
+    };
+    let t = edit("digit.tsv.gz", &|l| vec![if at(l, "264007") { with(l, 11, &last_digit(l.split('\t').nth(11).unwrap(), 1)) } else { l.to_string() }]);
+    s.refused(&genome, &t, &[], "where alt_prediction - ref_prediction is");
+    // a ref_prediction moved with its delta (consistent in itself): not this run's reference
+    let t = edit("ref.tsv.gz", &|l| {
+        let f: Vec<&str> = l.split('\t').collect();
+        vec![if at(l, "264007") { with(&with(l, 9, &last_digit(f[9], 1)), 11, &last_digit(f[11], -1)) } else { l.to_string() }]
+    });
+    s.refused(&genome, &t, &[], "where this run computes");
     // NaN
     let t = edit("nan.tsv.gz", &|l| vec![if at(l, "264007") { with(&with(l, 10, "nan"), 11, "nan") } else { l.to_string() }]);
-    s.refused(&genome, &t, &[], "not a finite number");
+    s.refused(&genome, &t, &[], "not a finite number with 6 decimals");
     // a row repeated with other values (consistent in itself)
     let t = edit("dup.tsv.gz", &|l| {
         if at(l, "264014") {

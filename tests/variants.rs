@@ -489,10 +489,10 @@ fn cone_scores_of_the_library_equal_full_forward_passes_within_1e_5() {
     while let Some(r) = reader.next_record().unwrap() {
         scorer.push(&mut genome, r, &vcf).unwrap();
         if scorer.is_full() {
-            scored.extend(scorer.flush());
+            scored.extend(scorer.flush().unwrap());
         }
     }
-    scored.extend(scorer.flush());
+    scored.extend(scorer.flush().unwrap());
     let mut scratch = Scratch::default();
     let (mut snvs, mut max_diff) = (0, 0f32);
     for s in &scored {

@@ -77,10 +77,9 @@ struct Row {
     entry: u32,
     reference: u8,
     alt: u8,
-    /// The prediction with the SNV, and its difference from the reference's (as
-    /// `score-variants` computes them, bit for bit).
+    /// The prediction with the SNV (as `score-variants` computes it, bit for bit); the delta
+    /// written is its printed difference from the reference's (`precompute::printed_delta`).
     prediction: f32,
-    delta: f32,
 }
 
 impl Precompute<'_> {
@@ -122,7 +121,7 @@ impl Precompute<'_> {
                 line.clear();
                 write!(
                     line,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\t{:.6}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\t{}\t{}",
                     r.reference as char,
                     r.alt as char,
                     t.gene_id,
@@ -132,12 +131,12 @@ impl Precompute<'_> {
                     t.pos + 1,
                     reference,
                     r.prediction,
-                    r.delta,
+                    crate::precompute::format_micros(crate::precompute::micros(r.prediction) - crate::precompute::micros(reference)),
                     checks[r.entry as usize]
                 )?;
                 table.row(&t.chrom, r.pos + 1, &line)?;
                 if let Some(h) = histogram.as_mut() {
-                    h.add(r.delta);
+                    h.add(crate::precompute::printed_delta(r.prediction, reference));
                 }
             }
             Ok(())
@@ -171,7 +170,7 @@ impl Precompute<'_> {
                 let on_plus = |b: u8| if e.tss.strand == Strand::Minus { complement(b) } else { b };
                 let reference = on_plus(w[p.index].to_ascii_uppercase());
                 for alt in p.alts() {
-                    waiting.push(Row { pos: pos as u64, entry: i as u32, reference, alt: on_plus(BASES[alt as usize]), prediction: p.alt[alt as usize], delta: p.delta[alt as usize] });
+                    waiting.push(Row { pos: pos as u64, entry: i as u32, reference, alt: on_plus(BASES[alt as usize]), prediction: p.alt[alt as usize] });
                 }
             }
             progress.inc(1);

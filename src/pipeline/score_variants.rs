@@ -220,10 +220,10 @@ impl ScoreVariants<'_> {
             }
             scorer.push(genome, record, &path)?;
             if scorer.is_full() {
-                write(scorer.flush(), &mut summary)?;
+                write(scorer.flush()?, &mut summary)?;
             }
         }
-        write(scorer.flush(), &mut summary)?;
+        write(scorer.flush()?, &mut summary)?;
         progress.finish();
         crate::variants::contigs::check_some_known(summary.records, &summary.unknown_chroms, &path, genome)?;
         if summary.records == 0 {

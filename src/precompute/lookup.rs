@@ -5,9 +5,10 @@
 //! names and lengths), window rule and features (sha256 of their content). Each row is read
 //! through the index by this module (not noodles' query), so every way a row can lie is an
 //! input error naming the table and the row: a chunk that does not start a row (an index of
-//! another table), bytes that are not text, a malformed or non-finite value, a delta that is
-//! not `alt_prediction - ref_prediction`, two rows for one SNV and TSS that disagree. The
-//! scorer then compares each row's `check` with its own (`precompute::tss_check`).
+//! another table), bytes that are not text, a value not written with 6 decimals (NaN), a
+//! delta that is not exactly `alt_prediction - ref_prediction` as written, two rows for one
+//! SNV and TSS that disagree. The scorer then compares each row's `check` with its own
+//! (`precompute::tss_check`) and its ref_prediction with the one it computes.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -28,10 +29,6 @@ use crate::input::index_check;
 
 /// The 28-byte BGZF end-of-file block every complete bgzip file ends with.
 const BGZF_EOF: [u8; 28] = [0x1f, 0x8b, 0x08, 0x04, 0, 0, 0, 0, 0, 0xff, 0x06, 0, 0x42, 0x43, 0x02, 0, 0x1b, 0, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
-/// How far a row's delta may lie from its alt_prediction - ref_prediction: each of the three
-/// is rounded to 6 decimals (0.5e-6 each), plus f32's own rounding.
-const DELTA_SLACK: f64 = 2e-6;
 
 /// What the run must agree on with the table.
 pub struct Expected<'a> {
@@ -268,7 +265,8 @@ fn parse_row(line: &str) -> Result<TableRow, String> {
         [b @ (b'A' | b'C' | b'G' | b'T')] => Ok(*b),
         _ => Err(format!("has {what} '{s}', not one of A, C, G, T")),
     };
-    let number = |s: &str, what: &str| -> Result<f64, String> { s.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| format!("has {what} '{s}', not a finite number")) };
+    // values as xpresso writes them: exactly 6 decimals (NaN, inf, 1e-3 are not)
+    let number = |s: &str, what: &str| -> Result<i64, String> { super::parse_micros(s).ok_or_else(|| format!("has {what} '{s}', not a finite number with 6 decimals")) };
     let (reference_base, alt) = (base(f[2], "ref")?, base(f[3], "alt")?);
     if alt == reference_base {
         return Err("has alt equal to ref".into());
@@ -280,8 +278,8 @@ fn parse_row(line: &str) -> Result<TableRow, String> {
     };
     let tss_pos = f[8].parse::<u64>().map_err(|_| format!("has tss_pos '{}'", f[8]))?;
     let (reference, prediction, delta) = (number(f[9], "ref_prediction")?, number(f[10], "alt_prediction")?, number(f[11], "delta")?);
-    if (delta - (prediction - reference)).abs() > DELTA_SLACK {
-        return Err(format!("has delta {} where alt_prediction - ref_prediction is {:.6}", f[11], prediction - reference));
+    if delta != prediction - reference {
+        return Err(format!("has delta {} where alt_prediction - ref_prediction is {}", f[11], super::format_micros(prediction - reference)));
     }
     if f[12].len() != 16 || !f[12].bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!("has check '{}', not 16 hex digits", f[12]));

@@ -46,18 +46,14 @@ pub struct PairScore {
 }
 
 impl PairScore {
-    /// alt - reference as the outputs print it (6 decimals), or the table's delta for a pair
-    /// read from one. Everything derived from a delta (percentile, PHRED, `--min-abs-delta`,
-    /// `XPRESSO_MAXABS`) uses this value, so a table's rounded delta and a computed one give
-    /// the same bytes in every output.
+    /// alt - reference as the outputs print it (`precompute::printed_delta`: the difference
+    /// of the two printed predictions), or the table's delta for a pair read from one (the
+    /// same number: the table is held to it). Everything derived from a delta (percentile,
+    /// PHRED, `--min-abs-delta`, `XPRESSO_MAXABS`) uses this value, so a table's delta and a
+    /// computed one give the same bytes in every output.
     pub fn delta(&self) -> f32 {
-        self.given.unwrap_or_else(|| printed(self.alt - self.reference))
+        self.given.unwrap_or_else(|| crate::precompute::printed_delta(self.alt, self.reference))
     }
-}
-
-/// `x` as written with 6 decimals and read back.
-pub fn printed(x: f32) -> f32 {
-    format!("{x:.6}").parse().unwrap_or(x)
 }
 
 /// How a record came out.
@@ -340,8 +336,9 @@ impl<'a> Scorer<'a> {
     }
 
     /// Scores everything queued and returns the chunk's records in input order.
-    pub fn flush(&mut self) -> Vec<Scored> {
+    pub fn flush(&mut self) -> Result<Vec<Scored>> {
         self.compute_references();
+        self.check_given_references()?;
         let tasks = std::mem::take(&mut self.tasks);
         let (snvs, windows): (Vec<_>, Vec<_>) = tasks.into_iter().partition(|(_, t)| matches!(t, Task::Snv { .. }));
         self.score_snvs(snvs);
@@ -355,7 +352,30 @@ impl<'a> Scorer<'a> {
         self.chunk_no += 1;
         self.new_references = 0;
         self.window_tasks = 0;
-        std::mem::take(&mut self.records)
+        Ok(std::mem::take(&mut self.records))
+    }
+
+    /// A precomputed row's ref_prediction must be this run's reference prediction of its TSS,
+    /// to the printed digit (computed anyway for the cache).
+    fn check_given_references(&self) -> Result<()> {
+        let Some(table) = &self.precomputed else { return Ok(()) };
+        for s in &self.records {
+            for p in s.pairs.iter().filter(|p| p.given.is_some()) {
+                let ours = self.cache[&p.tss].prediction.expect("computed above");
+                if crate::precompute::micros(p.reference) != crate::precompute::micros(ours) {
+                    let t = &self.index.get(p.tss).tss;
+                    return Err(crate::input::InputError::msg(format!(
+                        "{}: its ref_prediction of {} ({} TSS {}) is {:.6}, where this run computes {ours:.6}: the table was not made from this run's inputs, or was edited",
+                        table.path().display(),
+                        t.gene_id,
+                        t.strand,
+                        t.pos + 1,
+                        p.reference
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Runs the reference windows new to the cache (in parallel).
