@@ -85,6 +85,44 @@ fn workflows_snakemake_runs_and_its_gathered_outputs_equal_plain_runs() {
     run_and_check(&i, &["--cores", "2"]);
 }
 
+/// The config keys as config.yaml documents them: `extra_args` on every call (an option every
+/// subcommand takes), a subcommand's own flags in its `<subcommand>_args` key. The documented
+/// example (`--features hl.tsv --tss transcript` for annotate) runs with `scan:` loci, which
+/// take no --features.
+#[test]
+fn workflows_snakemake_documented_config_variants_run() {
+    let i = inputs();
+    let model = s(&human_model());
+    let (status, genes, stderr) = xpresso(&["annotate", "-q", "-m", &model, "--genome", &s(&i.genome), "--gtf", &s(&i.gtf)]);
+    assert!(status.success(), "{stderr}");
+    let ids: Vec<&str> = genes.lines().filter(|l| !l.starts_with('#') && !l.starts_with("gene_id")).take(5).map(|l| l.split('\t').next().unwrap()).collect();
+    let table: String = std::iter::once("gene_id\tf1\tf2\tf3\tf4\tf5\tf6\n".to_string()).chain(ids.iter().map(|id| format!("{id}\t0.5\t-1\t0.25\t2\t-0.5\t1\n"))).collect();
+    std::fs::write(i.root.join("hl.tsv"), table).unwrap();
+    let config = format!(
+        "genome: {}\ngtf: {}\nvcf: {}\nmodel: {model}\nshards: 2\nthreads: 1\nscan:\n  ZDHHC8: \"{LOCUS}\"\nscan_step: 2000\noutdir: results\n\
+         extra_args: \"--device cpu\"\nannotate_args: \"--features hl.tsv --tss transcript\"\nscore_variants_args: \"--features hl.tsv --only-windows\"\nscan_args: \"--offset 0\"\n",
+        s(&i.genome),
+        s(&i.gtf),
+        s(&i.vcf)
+    );
+    std::fs::write(i.root.join("config.yaml"), config).unwrap();
+    let out = Command::new(snakemake())
+        .args(["-s", &s(&repo().join("workflows/snakemake/Snakefile")), "--configfile", "config.yaml", "--cores", "2", "all"])
+        .current_dir(&i.root)
+        .env("PATH", workflow_path())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "snakemake failed:\n{log}");
+    let res = i.root.join("results");
+    let annotated = std::fs::read_to_string(res.join("annotate/predictions.tsv")).unwrap();
+    assert!(annotated.lines().any(|l| l.starts_with("##features: the 6 half-life features from hl.tsv")), "annotate got annotate_args");
+    assert!(annotated.lines().any(|l| l.starts_with("gene_id\tgene_name\ttranscript_id")), "annotate got --tss transcript");
+    let scored = std::fs::read_to_string(res.join("variants/scored.tsv")).unwrap();
+    assert!(scored.lines().any(|l| l.starts_with("##features: the 6 half-life features from hl.tsv")), "score-variants got score_variants_args");
+    assert!(std::fs::metadata(res.join("scan/ZDHHC8.plus.bw")).unwrap().len() > 0, "scan ran without the others' flags");
+}
+
 /// PATH for a workflow run: the binary under test first, then Snakemake's venv (a SLURM job
 /// runs Snakemake again inside the job, from the environment it was submitted with).
 fn workflow_path() -> String {
