@@ -413,6 +413,29 @@ fn groovy() -> Command {
     cmd
 }
 
+/// nextflow.config gives each subcommand its own arguments (`--scan_args` never carries
+/// annotate's `--features`), `--extra_args` to all, and names no SLURM partition of its own.
+#[test]
+fn workflows_nextflow_config_gives_each_subcommand_its_args_and_names_no_queue() {
+    let config = std::fs::read_to_string(repo().join("workflows/nextflow/nextflow.config")).unwrap();
+    let args_of = |process: &str| -> String {
+        let at = config.find(&format!("withName: '{process}'")).unwrap_or_else(|| panic!("{process} in nextflow.config"));
+        config[at..].lines().find(|l| l.trim_start().starts_with("ext.args")).unwrap().to_string()
+    };
+    for (process, own) in [("XPRESSO_ANNOTATE", "annotate_args"), ("XPRESSO_SCOREVARIANTS", "score_variants_args"), ("XPRESSO_SCAN", "scan_args"), ("XPRESSO_ISM", "ism_args"), ("XPRESSO_PERSONAL", "personal_args")] {
+        let args = args_of(process);
+        assert!(args.contains(&format!("params.{own}")) && args.contains("params.extra_args"), "{process}: {args}");
+        for other in ["annotate_args", "score_variants_args", "scan_args", "ism_args", "personal_args"].into_iter().filter(|o| *o != own) {
+            assert!(!args.contains(other), "{process} gets {other}: {args}");
+        }
+        assert!(config.contains(&format!("    {own} = ")), "params.{own} is declared");
+    }
+    assert!(config.contains("process.queue = { params.slurm_queue }") && config.contains("slurm_queue = null"), "the partition is a setting");
+    for name in ["'normal'", "'bigmem'"] {
+        assert!(!config.contains(name), "nextflow.config names the partition {name}");
+    }
+}
+
 #[test]
 fn workflows_nextflow_files_are_valid_groovy_syntax() {
     let nf = repo().join("workflows/nextflow");
