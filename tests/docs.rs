@@ -113,21 +113,35 @@ fn lines_match(expected: &[String], got: &[&str]) -> bool {
 }
 
 /// A directory laid out like a clone beside `shared/`: returns (the temp root, the clone).
+/// Each page gets its own. Only what git tracks at the top of the checkout is linked in (the
+/// example is copied): a user's own files beside it (`work/`, `chr22.fa` made by following
+/// the docs) are not, so no page can overwrite them or read a stale index of theirs.
 fn sandbox() -> (tempfile::TempDir, PathBuf) {
+    sandbox_of(&repo())
+}
+
+/// The top-level names git tracks in `checkout`; outside a git checkout (an unpacked
+/// release), every entry but `target` and `.git`.
+fn tracked_top_level(checkout: &Path) -> std::collections::BTreeSet<String> {
+    match Command::new("git").args(["ls-files", "-z"]).current_dir(checkout).output() {
+        Ok(out) if out.status.success() && !out.stdout.is_empty() => {
+            out.stdout.split(|&b| b == 0).filter(|p| !p.is_empty()).map(|p| String::from_utf8_lossy(p).split('/').next().unwrap().to_string()).collect()
+        }
+        _ => std::fs::read_dir(checkout).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n != "target" && n != ".git").collect(),
+    }
+}
+
+fn sandbox_of(checkout: &Path) -> (tempfile::TempDir, PathBuf) {
     let root = tempfile::tempdir().unwrap();
     let clone = root.path().join("xpresso");
     std::fs::create_dir(&clone).unwrap();
     let shared = std::env::var_os("XPRESSO_SHARED").map(PathBuf::from).unwrap_or_else(|| repo().join("../shared"));
     std::os::unix::fs::symlink(shared.canonicalize().expect("the shared data beside the checkout"), root.path().join("shared")).unwrap();
-    for entry in std::fs::read_dir(repo()).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "target" || name == ".git" {
-            continue;
-        }
+    for name in tracked_top_level(checkout) {
+        let path = checkout.join(&name);
         if name == "example" {
             std::fs::create_dir(clone.join("example")).unwrap();
-            for f in std::fs::read_dir(entry.path()).unwrap() {
+            for f in std::fs::read_dir(&path).unwrap() {
                 let f = f.unwrap();
                 let fname = f.file_name().to_string_lossy().to_string();
                 // a clone has no index or output there yet
@@ -135,11 +149,39 @@ fn sandbox() -> (tempfile::TempDir, PathBuf) {
                     std::fs::copy(f.path(), clone.join("example").join(f.file_name())).unwrap();
                 }
             }
-        } else {
-            std::os::unix::fs::symlink(entry.path(), clone.join(&name)).unwrap();
+        } else if path.exists() {
+            std::os::unix::fs::symlink(&path, clone.join(&name)).unwrap();
         }
     }
     (root, clone)
+}
+
+/// A user's untracked files beside the checkout (what following the docs leaves: `work/`,
+/// `chr22.fa`) never reach a page's sandbox, so the pages cannot write them. Shown on a
+/// checkout made here (the test writes nothing in the real one).
+#[test]
+fn a_users_files_in_the_checkout_are_out_of_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkout = dir.path().join("checkout");
+    std::fs::create_dir_all(checkout.join("docs")).unwrap();
+    std::fs::write(checkout.join("docs/page.md"), "# a page\n").unwrap();
+    std::fs::write(checkout.join("README.md"), "# readme\n").unwrap();
+    let git = |args: &[&str]| assert!(Command::new("git").args(args).current_dir(&checkout).output().unwrap().status.success(), "git {args:?}");
+    git(&["init", "-q"]);
+    git(&["add", "docs/page.md", "README.md"]);
+    std::fs::create_dir(checkout.join("work")).unwrap();
+    std::fs::write(checkout.join("work/sentinel"), "the user's").unwrap();
+    std::fs::write(checkout.join("chr22.fa"), ">chr22\nACGT\n").unwrap();
+    let (_root, clone) = sandbox_of(&checkout);
+    let names: Vec<String> = std::fs::read_dir(&clone).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(names.contains(&"docs".to_string()) && names.contains(&"README.md".to_string()), "{names:?}");
+    assert!(!names.contains(&"work".to_string()) && !names.contains(&"chr22.fa".to_string()), "untracked files linked in: {names:?}");
+    // a page following the docs in its sandbox makes its own work/ and chr22.fa
+    std::fs::create_dir(clone.join("work")).unwrap();
+    std::fs::write(clone.join("work/sentinel"), "the page's").unwrap();
+    std::fs::write(clone.join("chr22.fa"), "overwritten").unwrap();
+    assert_eq!(std::fs::read_to_string(checkout.join("work/sentinel")).unwrap(), "the user's");
+    assert_eq!(std::fs::read_to_string(checkout.join("chr22.fa")).unwrap(), ">chr22\nACGT\n");
 }
 
 /// Runs every step of a page in one shell and returns the differences found.
