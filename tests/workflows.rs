@@ -105,15 +105,7 @@ fn workflows_snakemake_documented_config_variants_run() {
         s(&i.gtf),
         s(&i.vcf)
     );
-    std::fs::write(i.root.join("config.yaml"), config).unwrap();
-    let out = Command::new(snakemake())
-        .args(["-s", &s(&repo().join("workflows/snakemake/Snakefile")), "--configfile", "config.yaml", "--cores", "2", "all"])
-        .current_dir(&i.root)
-        .env("PATH", workflow_path())
-        .output()
-        .unwrap();
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "snakemake failed:\n{log}");
+    snakemake_with(&i, &config, &["--cores", "2"]);
     let res = i.root.join("results");
     let annotated = std::fs::read_to_string(res.join("annotate/predictions.tsv")).unwrap();
     assert!(annotated.lines().any(|l| l.starts_with("##features: the 6 half-life features from hl.tsv")), "annotate got annotate_args");
@@ -133,6 +125,23 @@ fn workflow_path() -> String {
     }
 }
 
+/// Writes `config` as config.yaml in `i`'s directory and runs the Snakefile's `all` there with
+/// `engine` (`--cores N`, or `--profile DIR`); returns Snakemake's output (it must succeed).
+fn snakemake_with(i: &Inputs, config: &str, engine: &[&str]) -> String {
+    std::fs::write(i.root.join("config.yaml"), config).unwrap();
+    let out = Command::new(snakemake())
+        .args(["-s", &s(&repo().join("workflows/snakemake/Snakefile")), "--configfile", "config.yaml"])
+        .args(engine)
+        .arg("all")
+        .current_dir(&i.root)
+        .env("PATH", workflow_path())
+        .output()
+        .unwrap();
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "snakemake failed:\n{log}");
+    log
+}
+
 /// Runs the Snakefile on `i` with `engine` (`--cores N`, or `--profile DIR`) and checks each
 /// gathered output against a plain run; returns Snakemake's output.
 fn run_and_check(i: &Inputs, engine: &[&str]) -> String {
@@ -144,18 +153,7 @@ fn run_and_check(i: &Inputs, engine: &[&str]) -> String {
         s(&i.vcf),
         s(&i.vcf)
     );
-    std::fs::write(i.root.join("config.yaml"), config).unwrap();
-    let snakefile = repo().join("workflows/snakemake/Snakefile");
-    let out = Command::new(snakemake())
-        .args(["-s", &s(&snakefile), "--configfile", "config.yaml"])
-        .args(engine)
-        .arg("all")
-        .current_dir(&i.root)
-        .env("PATH", workflow_path())
-        .output()
-        .unwrap();
-    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "snakemake failed:\n{log}");
+    let log = snakemake_with(i, &config, engine);
     let res = i.root.join("results");
 
     // annotate: 3 shards joined == one run

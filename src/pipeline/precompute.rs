@@ -82,6 +82,15 @@ struct Row {
     prediction: f32,
 }
 
+/// What a TSS's rows share, once its window is computed: the reference prediction as
+/// printed (and in millionths, for the exact delta) and its `check`.
+#[derive(Default)]
+struct Computed {
+    reference: String,
+    reference_micros: i64,
+    check: String,
+}
+
 impl Precompute<'_> {
     pub fn run(&self, windows: &mut TssWindows<'_>, source: &TssSource, selection: &TssSelection, outputs: &PrecomputeOutputs) -> Result<PrecomputeSummary> {
         let mut table = IndexedTable::create(&outputs.table)?;
@@ -110,18 +119,21 @@ impl Precompute<'_> {
         };
         let mut histogram = outputs.calibration.as_ref().map(|_| Histogram::default());
         let mut waiting: Vec<Row> = Vec::new();
-        let mut references = vec![0f32; entries.len()];
-        let mut checks = vec![String::new(); entries.len()];
-        let mut line = String::new();
-        let mut write = |rows: &[Row], references: &[f32], checks: &[String], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
+        let mut computed: Vec<Computed> = (0..entries.len()).map(|_| Computed::default()).collect();
+        let (mut line, mut alt) = (String::new(), String::new());
+        let mut write = |rows: &[Row], computed: &[Computed], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
             for r in rows {
                 let e = &entries[r.entry as usize];
                 let t = &e.tss;
-                let reference = references[r.entry as usize];
+                let c = &computed[r.entry as usize];
+                // the delta is the difference of the two predictions as printed, exactly
+                alt.clear();
+                write!(alt, "{:.6}", r.prediction)?;
+                let delta = crate::precompute::parse_micros(&alt).expect("printed with 6 decimals") - c.reference_micros;
                 line.clear();
                 write!(
                     line,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{:.6}\t{:.6}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{alt}\t{}\t{}",
                     r.reference as char,
                     r.alt as char,
                     t.gene_id,
@@ -129,36 +141,36 @@ impl Precompute<'_> {
                     t.transcript_id.as_deref().unwrap_or("."),
                     t.strand,
                     t.pos + 1,
-                    reference,
-                    r.prediction,
-                    crate::precompute::format_micros(crate::precompute::micros(r.prediction) - crate::precompute::micros(reference)),
-                    checks[r.entry as usize]
+                    c.reference,
+                    crate::precompute::format_micros(delta),
+                    c.check
                 )?;
                 table.row(&t.chrom, r.pos + 1, &line)?;
                 if let Some(h) = histogram.as_mut() {
-                    h.add(crate::precompute::printed_delta(r.prediction, reference));
+                    h.add((delta as f64 / 1e6) as f32);
                 }
             }
             Ok(())
         };
         // rows before `limit` on `contig` (all when the contig changes) can grow no more
-        let mut flush = |waiting: &mut Vec<Row>, until: Option<(ContigId, i64)>, contig: Option<ContigId>, references: &[f32], checks: &[String], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
+        let mut flush = |waiting: &mut Vec<Row>, until: Option<(ContigId, i64)>, contig: Option<ContigId>, computed: &[Computed], table: &mut IndexedTable, histogram: &mut Option<Histogram>| -> Result<()> {
             waiting.sort_by_key(|r| (r.pos, r.entry, r.alt));
             let n = match until {
                 Some((c, limit)) if Some(c) == contig => waiting.partition_point(|r| (r.pos as i64) < limit),
                 _ => waiting.len(),
             };
-            write(&waiting[..n], references, checks, table, histogram)?;
+            write(&waiting[..n], computed, table, histogram)?;
             waiting.drain(..n);
             Ok(())
         };
         let mut contig = None;
         ordered_map(tasks, 1, || (), work, |(i, w, sat)| {
             let e = &entries[i];
-            flush(&mut waiting, Some((e.contig, e.start)), contig, &references, &checks, &mut table, &mut histogram)?;
+            flush(&mut waiting, Some((e.contig, e.start)), contig, &computed, &mut table, &mut histogram)?;
             contig = Some(e.contig);
-            references[i] = sat.reference;
-            checks[i] = crate::precompute::tss_check(&self.model_sha256, &w, &e.features);
+            let reference = format!("{:.6}", sat.reference);
+            let reference_micros = crate::precompute::parse_micros(&reference).expect("printed with 6 decimals");
+            computed[i] = Computed { reference, reference_micros, check: crate::precompute::tss_check(&self.model_sha256, &w, &e.features) };
             for p in &sat.positions {
                 if p.ref_code == NO_BASE {
                     continue; // N: no rows
@@ -176,7 +188,7 @@ impl Precompute<'_> {
             progress.inc(1);
             Ok(())
         })?;
-        flush(&mut waiting, None, contig, &references, &checks, &mut table, &mut histogram)?;
+        flush(&mut waiting, None, contig, &computed, &mut table, &mut histogram)?;
         progress.finish();
         windows.check_usable(source, selection.is_partial() || self.shard.is_some())?;
         let summary = PrecomputeSummary { tsss: computed.len() as u64, rows: table.rows, warnings: windows.warnings() };
