@@ -58,6 +58,10 @@ fn calibration_tables_that_lie_are_refused_at_their_line() {
         c.refused(&ran, 3, &[name, why]);
         assert!(!ran.stderr.contains("Some("), "{}", ran.stderr);
     }
+    // a table that went through Windows (BOM, CRLF) reads as written: only its model is wrong
+    let crlf = format!("\u{feff}##model_sha256=other\r\n{}1e-3\t2e-3\t30\t0\r\n", head.replace('\n', "\r\n"));
+    std::fs::write(c.p("crlf.tsv"), crlf).unwrap();
+    c.refused(&sv(&c.p("crlf.tsv")), 3, &["crlf.tsv", "calibration table made with another model"]);
 }
 
 #[test]

@@ -85,6 +85,7 @@ impl Calibration {
         for (i, line) in reader.lines().enumerate() {
             lines = i + 1;
             let line = line.map_err(|e| InputError::msg(format!("{shown}: line {}: {}", i + 1, crate::input::read_error(&e))))?;
+            let line = line.trim_end_matches('\r'); // a copy that went through Windows
             let bad = |why: String| InputError::msg(format!("{shown}: line {}: {why} (an xpresso calibration table, from precompute --calibration, has 4 columns: abs_delta_from, abs_delta_to, snvs, snvs_below)", i + 1));
             if let Some(m) = line.strip_prefix("##") {
                 if let Some((k, v)) = m.split_once('=') {
